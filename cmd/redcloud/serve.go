@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/redcloud-core/redcloud/internal/httpapi"
+	"github.com/redcloud-core/redcloud/internal/platform"
+	"github.com/redcloud-core/redcloud/internal/store"
+)
+
+type serveOptions struct {
+	addr               string
+	db                 string
+	sandbox            bool
+	allowPublicSandbox bool
+	tokenTTL           time.Duration
+	rateLimit          float64
+	idempotencyTTL     time.Duration
+	messageValidity    time.Duration
+	shutdownTimeout    time.Duration
+}
+
+func serveCmd() *cobra.Command {
+	o := serveOptions{}
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the CORE API server",
+		Long: `Run the CORE API server. Every flag can also be set with REDCLOUD_<FLAG>,
+for example REDCLOUD_DB=/var/lib/redcloud.db or REDCLOUD_RATE_LIMIT=0.`,
+		Example: `  redcloud serve                      # sandbox on 127.0.0.1:8080, ./redcloud.db
+  redcloud serve --sandbox=false --addr :8443 --db /var/lib/redcloud/redcloud.db`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := bindEnv(cmd); err != nil {
+				return err
+			}
+			return serve(cmd.Context(), o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.addr, "addr", "127.0.0.1:8080", "listen address")
+	f.StringVar(&o.db, "db", "redcloud.db", "SQLite database file")
+	f.BoolVar(&o.sandbox, "sandbox", true, "sandbox mode: seed demo data, sandbox routes and faults, http webhooks allowed")
+	f.BoolVar(&o.allowPublicSandbox, "allow-public-sandbox", false, "let sandbox mode listen on a non-loopback address (its credentials are public)")
+	f.DurationVar(&o.tokenTTL, "token-ttl", time.Hour, "access token lifetime")
+	f.Float64Var(&o.rateLimit, "rate-limit", 100, "requests per second per API client (burst 2x); 0 disables")
+	f.DurationVar(&o.idempotencyTTL, "idempotency-ttl", 24*time.Hour, "how long an accepted Idempotency-Key is remembered")
+	f.DurationVar(&o.messageValidity, "message-validity", 4*time.Hour, "how long a message may wait for the provider before it fails EXPIRED")
+	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long in-flight requests may finish after SIGTERM")
+	return cmd
+}
+
+func serve(ctx context.Context, o serveOptions) error {
+	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	if o.sandbox && !o.allowPublicSandbox && !loopback(o.addr) {
+		return fmt.Errorf("sandbox mode uses published demo credentials and listens on loopback only; %q is not loopback (use --allow-public-sandbox to override, or --sandbox=false)", o.addr)
+	}
+	db, err := store.Open(ctx, o.db)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if o.sandbox {
+		seeded, err := db.SeedIfEmpty(ctx, platform.SandboxSeed(time.Now()))
+		if err != nil {
+			return err
+		}
+		log.Warn("SANDBOX MODE: demo credentials are public; never use this database for real traffic",
+			"seeded", seeded, "clientId", platform.SandboxClientID)
+	}
+	api, err := httpapi.New(httpapi.Config{
+		Store: db, Sandbox: o.sandbox, TokenTTL: o.tokenTTL, RateLimit: o.rateLimit,
+		IdempotencyTTL: o.idempotencyTTL, MessageValidity: o.messageValidity, Logger: log,
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           api,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      90 * time.Second, // above the 60 s sandbox delay_ms cap
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	log.Info("listening", "addr", ln.Addr().String(), "sandbox", o.sandbox, "db", o.db)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "timeout", o.shutdownTimeout.String())
+	api.Drain()
+	sctx, cancel := context.WithTimeout(context.Background(), o.shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		log.Warn("shutdown incomplete", "err", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// loopback reports whether addr's host is a loopback address or localhost.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

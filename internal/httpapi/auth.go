@@ -1,0 +1,80 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/redcloud-core/redcloud"
+	"github.com/redcloud-core/redcloud/internal/platform"
+)
+
+// MsgInvalidToken is the documented 401 message.
+const MsgInvalidToken = "Invalid or missing bearer token"
+
+type clientKey struct{}
+
+// client returns the authenticated API client of the request.
+func client(r *http.Request) platform.APIClient {
+	c, _ := r.Context().Value(clientKey{}).(platform.APIClient)
+	return c
+}
+
+// auth wraps a CORE handler: bearer token → 401, capability → 403, then the
+// per-client rate limit → 429.
+func (s *Server) auth(capability string, next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		token, ok := bearer(r.Header.Get("Authorization"))
+		if !ok {
+			s.unauthorized(w, r, MsgInvalidToken)
+			return
+		}
+		c, _, err := s.db.LookupToken(r.Context(), platform.HashSecret(token), s.now())
+		if errors.Is(err, platform.ErrNotFound) {
+			s.unauthorized(w, r, MsgInvalidToken)
+			return
+		}
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		info(r).apiClientID = c.ID
+		switch {
+		case c.Status != redcloud.StatusActive:
+			s.unauthorized(w, r, "API client is not active")
+			return
+		case c.AccountStatus != redcloud.StatusActive:
+			s.unauthorized(w, r, "account is not active")
+			return
+		case capability != "" && !c.Has(capability):
+			s.coreError(w, r, http.StatusForbidden, redcloud.CodeForbidden,
+				"API client lacks the "+capability+" capability", map[string]any{"capability": capability})
+			return
+		}
+		if wait, ok := s.limits.allow(c.ID); !ok {
+			w.Header().Set("Retry-After", wait)
+			s.coreError(w, r, http.StatusTooManyRequests, redcloud.CodeRateLimited, "rate limit exceeded; retry after "+wait+"s", nil)
+			return
+		}
+		next(w, r.WithContext(context.WithValue(r.Context(), clientKey{}, c)))
+	}
+}
+
+func (s *Server) unauthorized(w http.ResponseWriter, r *http.Request, msg string) {
+	w.Header().Set("WWW-Authenticate", `Bearer realm="redcloud"`)
+	s.coreError(w, r, http.StatusUnauthorized, redcloud.CodeUnauthorized, msg, nil)
+}
+
+// bearer extracts the token of an "Authorization: Bearer <token>" header.
+func bearer(h string) (string, bool) {
+	scheme, token, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	token = strings.TrimSpace(token)
+	if !strings.HasPrefix(token, platform.PrefixToken) || len(token) > 128 {
+		return "", false
+	}
+	return token, true
+}

@@ -1,0 +1,114 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	"github.com/redcloud-core/redcloud"
+	"github.com/redcloud-core/redcloud/internal/platform"
+)
+
+// reqInfo travels in the request context so that the outer log line learns
+// what inner layers found out (route, API client).
+type reqInfo struct {
+	id          string
+	route       string
+	apiClientID string
+}
+
+type ctxKey struct{}
+
+func info(r *http.Request) *reqInfo {
+	if i, ok := r.Context().Value(ctxKey{}).(*reqInfo); ok {
+		return i
+	}
+	return &reqInfo{}
+}
+
+// statusWriter records the status for the log line.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// middleware wraps every request: request id, log line, panic recovery,
+// draining, then sandbox faults.
+func (s *Server) middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		ri := &reqInfo{id: platform.NewID(platform.PrefixRequest)}
+		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, ri))
+		w.Header().Set(redcloud.HeaderRequestID, ri.id)
+		sw := &statusWriter{ResponseWriter: w}
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler { //nolint:errorlint // sentinel panic value
+					s.logRequest(r, ri, 0, start)
+					panic(v)
+				}
+				s.log.Error("panic", "requestId", ri.id, "panic", v, "stack", string(debug.Stack()))
+				if sw.status == 0 {
+					s.internalError(sw, r)
+				}
+			}
+			s.logRequest(r, ri, sw.status, start)
+		}()
+		if s.draining.Load() {
+			sw.Header().Set("Retry-After", "1")
+			s.coreError(sw, r, http.StatusServiceUnavailable, redcloud.CodeServerError, "server is shutting down; retry", nil)
+			return
+		}
+		if s.cfg.Sandbox && r.Header.Get(redcloud.HeaderSandboxFault) != "" {
+			s.sandboxFault(sw, r, next)
+			return
+		}
+		next.ServeHTTP(sw, r)
+	})
+}
+
+func (s *Server) logRequest(r *http.Request, ri *reqInfo, status int, start time.Time) {
+	route := ri.route
+	if route == "" {
+		route = "unrouted"
+	}
+	s.log.Info("request", "requestId", ri.id, "method", r.Method, "route", route, "status", status,
+		"latencyMs", float64(time.Since(start).Microseconds())/1000, "apiClientId", ri.apiClientID)
+}
+
+// internalError answers 500 in the right shape and never echoes the cause.
+func (s *Server) internalError(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/api/auth/token" {
+		s.oauthError(w, r, http.StatusInternalServerError, redcloud.OAuthServerError, "internal server error")
+		return
+	}
+	s.coreError(w, r, http.StatusInternalServerError, redcloud.CodeServerError, "internal server error", nil)
+}
+
+// fail logs an unexpected error with the request id and answers 500.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, context.Canceled) {
+		s.log.Warn("request canceled", "requestId", info(r).id, "err", err)
+	} else {
+		s.log.Error("request failed", "requestId", info(r).id, "err", err)
+	}
+	s.internalError(w, r)
+}

@@ -1,0 +1,159 @@
+package httpapi
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/redcloud-core/redcloud"
+	"github.com/redcloud-core/redcloud/internal/platform"
+)
+
+// send accepts a send (POST /api/core/messages/send) in the documented
+// processing order (CONTRACT §5); steps 1–2 ran in auth.
+func (s *Server) send(w http.ResponseWriter, r *http.Request) {
+	c := client(r)
+	key := r.Header.Get(redcloud.HeaderIdempotencyKey)
+	if key == "" {
+		s.coreError(w, r, http.StatusBadRequest, redcloud.CodeInvalidRequest, platform.MsgKeyRequired,
+			map[string]any{"field": redcloud.HeaderIdempotencyKey})
+		return
+	}
+	if !platform.ValidIdempotencyKey(key) {
+		s.coreError(w, r, http.StatusBadRequest, redcloud.CodeInvalidRequest,
+			"Idempotency-Key must be 1-255 visible ASCII characters", map[string]any{"field": redcloud.HeaderIdempotencyKey})
+		return
+	}
+	body, ok := s.readJSON(w, r, false)
+	if !ok {
+		return
+	}
+	in, perr := platform.DecodeSend(body, s.cfg.Sandbox)
+	if perr != nil {
+		s.domainError(w, r, perr)
+		return
+	}
+	ctx := r.Context()
+	now := s.now()
+	rec, err := s.db.GetIdempotency(ctx, c.ID, key, now)
+	switch {
+	case err == nil:
+		s.replay(w, r, rec, in)
+		return
+	case !errors.Is(err, platform.ErrNotFound):
+		s.fail(w, r, err)
+		return
+	}
+	if perr := platform.CheckSendFrom(in.SendFrom); perr != nil {
+		s.domainError(w, r, perr)
+		return
+	}
+	n, err := s.db.GetNumber(ctx, in.SendFrom)
+	if err != nil && !errors.Is(err, platform.ErrNotFound) {
+		s.fail(w, r, err)
+		return
+	}
+	if err != nil || n.APIClientID != c.ID {
+		s.coreError(w, r, http.StatusForbidden, redcloud.CodeForbidden, platform.MsgNotOwned, map[string]any{"field": "sendFrom"})
+		return
+	}
+	if perr := platform.CheckSendNumber(n, in.MessageType); perr != nil {
+		s.domainError(w, r, perr)
+		return
+	}
+	recipients, rejected := platform.CheckRecipients(in.To)
+	if len(recipients) == 0 {
+		s.coreError(w, r, http.StatusBadRequest, redcloud.CodeInvalidRequest, platform.MsgNoValidRecips,
+			map[string]any{"field": "to", "errors": rejected})
+		return
+	}
+	a := platform.NewAcceptance(platform.AcceptInput{
+		Client: c, Number: n, Send: in, Key: key, Recipients: recipients, Errors: rejected, Now: now,
+		KeyTTL: s.cfg.IdempotencyTTL, Validity: s.cfg.MessageValidity,
+	})
+	rec, created, err := s.db.Accept(ctx, a)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if !created {
+		s.replay(w, r, rec, in)
+		return
+	}
+	s.cfg.OnAccept()
+	writeRaw(w, rec.Status, rec.Response)
+}
+
+// replay answers a request whose key has a live record: the stored response
+// byte for byte when the payload matches, 409 otherwise.
+func (s *Server) replay(w http.ResponseWriter, r *http.Request, rec platform.IdempotencyRecord, in platform.SendInput) {
+	canonical := in.Canonical()
+	if platform.Fingerprint(canonical) != rec.Fingerprint {
+		s.coreError(w, r, http.StatusConflict, redcloud.CodeConflict, platform.MsgKeyMismatch, map[string]any{
+			"reason": "payload_mismatch", "fields": platform.DiffFields(rec.Payload, canonical),
+		})
+		return
+	}
+	w.Header().Set(redcloud.HeaderReplayed, "true")
+	writeRaw(w, rec.Status, rec.Response)
+}
+
+// idempotencyKey shows a live idempotency record (GET /api/core/idempotency-keys/{key}).
+func (s *Server) idempotencyKey(w http.ResponseWriter, r *http.Request) {
+	key := r.PathValue("key")
+	rec, err := s.db.GetIdempotency(r.Context(), client(r).ID, key, s.now())
+	if errors.Is(err, platform.ErrNotFound) {
+		s.coreError(w, r, http.StatusNotFound, redcloud.CodeNotFound, "no live record of this Idempotency-Key", nil)
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, redcloud.IdempotencyRecord{
+		Key: key, FirstSeenAt: redcloud.NewTime(rec.CreatedAt), ExpiresAt: redcloud.NewTime(rec.ExpiresAt),
+		Fingerprint: rec.Fingerprint, Status: rec.Status, Response: rec.Response,
+	})
+}
+
+// message shows a message and its events (GET /api/core/messages/{messageId}).
+func (s *Server) message(w http.ResponseWriter, r *http.Request) {
+	m, events, err := s.db.GetMessage(r.Context(), client(r).ID, r.PathValue("messageId"))
+	if errors.Is(err, platform.ErrNotFound) {
+		s.coreError(w, r, http.StatusNotFound, redcloud.CodeNotFound, "message not found", nil)
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, wireMessage(m, events))
+}
+
+func wireMessage(m platform.Message, events []platform.Event) redcloud.Message {
+	out := redcloud.Message{
+		MessageID: m.ID, Direction: m.Direction, NumberID: m.NumberID, From: m.From, To: m.To,
+		MessageType: m.MessageType, Text: optional(m.Text), MediaURLs: m.MediaURLs,
+		ExternalReference: optional(m.ExternalReference), Status: m.Status,
+		CreatedAt: redcloud.NewTime(m.CreatedAt), UpdatedAt: redcloud.NewTime(m.UpdatedAt),
+		ProviderMessageRef: optional(m.ProviderRef), Events: make([]redcloud.MessageEvent, 0, len(events)),
+	}
+	if out.MediaURLs == nil {
+		out.MediaURLs = []string{}
+	}
+	if m.FailureCode != "" {
+		out.Failure = &redcloud.Failure{Code: m.FailureCode, Message: m.FailureMessage}
+	}
+	for _, e := range events {
+		out.Events = append(out.Events, redcloud.MessageEvent{
+			EventID: e.ID, Type: e.Type, Sequence: e.Sequence, CreatedAt: redcloud.NewTime(e.CreatedAt),
+		})
+	}
+	return out
+}
+
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}

@@ -1,0 +1,103 @@
+// Package httpapi is the Red Cloud CORE HTTP server: routes, bearer
+// authentication, the CORE error wrapper, request ids, rate limits, sandbox
+// faults and the operational endpoints.
+package httpapi
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/redcloud-core/redcloud/internal/store"
+)
+
+// Config configures a Server. Its zero value, plus Store, works.
+type Config struct {
+	// Store is the database. Required.
+	Store *store.DB
+	// Sandbox enables the sandbox routes and the X-RedCloud-Sandbox-Fault
+	// header, and relaxes webhook and media URL rules to allow http. Default false.
+	Sandbox bool
+	// TokenTTL is the access token lifetime. Default 1h.
+	TokenTTL time.Duration
+	// RateLimit is requests per second per API client; 0 disables it
+	// (the serve command's default is 100). RateBurst defaults to 2×RateLimit.
+	RateLimit float64
+	RateBurst int
+	// IdempotencyTTL is how long an accepted key is remembered. Default 24h.
+	IdempotencyTTL time.Duration
+	// MessageValidity is how long the pipeline may try to hand a message to
+	// the provider before it fails EXPIRED. Default 4h.
+	MessageValidity time.Duration
+	// AuthFailureLimit failed token requests per AuthFailureWindow, per
+	// client_id and per remote address, lead to 429. Defaults 10 and 1m.
+	AuthFailureLimit  int
+	AuthFailureWindow time.Duration
+	// Logger receives request and error logs. Default slog.Default().
+	Logger *slog.Logger
+	// Now is the clock. Default time.Now.
+	Now func() time.Time
+	// OnAccept is called after a send or inbound message commits, to wake the
+	// pipeline. Default none.
+	OnAccept func()
+}
+
+// Server serves the API.
+type Server struct {
+	cfg      Config
+	db       *store.DB
+	log      *slog.Logger
+	now      func() time.Time
+	limits   *rateLimits
+	throttle *authThrottle
+	handler  http.Handler
+	draining atomic.Bool
+}
+
+// New returns a Server with cfg's defaults filled in.
+func New(cfg Config) (*Server, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("httpapi: Config.Store is required")
+	}
+	if cfg.TokenTTL <= 0 {
+		cfg.TokenTTL = time.Hour
+	}
+	if cfg.IdempotencyTTL <= 0 {
+		cfg.IdempotencyTTL = 24 * time.Hour
+	}
+	if cfg.MessageValidity <= 0 {
+		cfg.MessageValidity = 4 * time.Hour
+	}
+	if cfg.RateBurst <= 0 {
+		cfg.RateBurst = int(2 * cfg.RateLimit)
+	}
+	if cfg.AuthFailureLimit <= 0 {
+		cfg.AuthFailureLimit = 10
+	}
+	if cfg.AuthFailureWindow <= 0 {
+		cfg.AuthFailureWindow = time.Minute
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.OnAccept == nil {
+		cfg.OnAccept = func() {}
+	}
+	s := &Server{cfg: cfg, db: cfg.Store, log: cfg.Logger, now: cfg.Now,
+		limits:   newRateLimits(cfg.RateLimit, cfg.RateBurst),
+		throttle: newAuthThrottle(cfg.AuthFailureLimit, cfg.AuthFailureWindow, cfg.Now)}
+	s.handler = s.routes()
+	return s, nil
+}
+
+// ServeHTTP serves the API.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// Drain makes every new request answer 503 with Retry-After while the
+// process shuts down; requests already running finish.
+func (s *Server) Drain() { s.draining.Store(true) }

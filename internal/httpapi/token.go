@@ -1,0 +1,134 @@
+package httpapi
+
+import (
+	"errors"
+	"mime"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/redcloud-core/redcloud"
+	"github.com/redcloud-core/redcloud/internal/platform"
+)
+
+// Token route messages (CONTRACT §1).
+const (
+	msgCredentialsRequired = "client_id and client_secret are required"
+	msgClientAuthFailed    = "Client authentication failed"
+)
+
+// token issues an access token (POST /api/auth/token).
+func (s *Server) token(w http.ResponseWriter, r *http.Request) {
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if ct != "application/x-www-form-urlencoded" {
+		s.oauthError(w, r, http.StatusBadRequest, redcloud.OAuthInvalidRequest, "Content-Type must be application/x-www-form-urlencoded")
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	if err := r.ParseForm(); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			s.oauthError(w, r, http.StatusRequestEntityTooLarge, redcloud.OAuthInvalidRequest, "request body exceeds 64 KiB")
+			return
+		}
+		s.oauthError(w, r, http.StatusBadRequest, redcloud.OAuthInvalidRequest, "malformed form body")
+		return
+	}
+	form := r.PostForm
+	for _, k := range []string{"grant_type", "client_id", "client_secret"} {
+		if len(form[k]) > 1 {
+			s.oauthError(w, r, http.StatusBadRequest, redcloud.OAuthInvalidRequest, k+" must appear once")
+			return
+		}
+	}
+	id, secret := form.Get("client_id"), form.Get("client_secret")
+	basicID, basicSecret, basic := r.BasicAuth()
+	if r.Header.Get("Authorization") != "" && !basic {
+		s.oauthError(w, r, http.StatusBadRequest, redcloud.OAuthInvalidRequest, "malformed Authorization header; use HTTP Basic")
+		return
+	}
+	if basic {
+		if form.Has("client_id") || form.Has("client_secret") {
+			s.oauthError(w, r, http.StatusBadRequest, redcloud.OAuthInvalidRequest,
+				"use one client authentication method: HTTP Basic or client_id and client_secret in the body, not both")
+			return
+		}
+		// RFC 6749 §2.3.1: Basic credentials are form-encoded first.
+		id, secret = formDecode(basicID), formDecode(basicSecret)
+	}
+	if id == "" || secret == "" {
+		s.oauthError(w, r, http.StatusBadRequest, redcloud.OAuthInvalidRequest, msgCredentialsRequired)
+		return
+	}
+	if form.Get("grant_type") != "client_credentials" {
+		s.oauthError(w, r, http.StatusBadRequest, redcloud.OAuthUnsupportedGrantType, "Only client_credentials is supported")
+		return
+	}
+	keys := []string{"client:" + id, "addr:" + remoteHost(r)}
+	if wait, blocked := s.throttle.blocked(keys...); blocked {
+		w.Header().Set("Retry-After", strconv.Itoa(wait))
+		s.oauthError(w, r, http.StatusTooManyRequests, redcloud.OAuthTemporarilyUnavailable, "too many failed authentication attempts")
+		return
+	}
+	c, err := s.db.GetAPIClient(r.Context(), id)
+	if err != nil && !errors.Is(err, platform.ErrNotFound) {
+		s.fail(w, r, err)
+		return
+	}
+	// Compare even for an unknown client so timing does not reveal which
+	// client_ids exist.
+	hash := c.SecretHash
+	if err != nil {
+		hash = platform.HashSecret("unknown client")
+	}
+	if !platform.SecretMatches(secret, hash) || err != nil {
+		s.throttle.fail(keys...)
+		s.invalidClient(w, r, basic, msgClientAuthFailed)
+		return
+	}
+	info(r).apiClientID = c.ID
+	if c.Status != redcloud.StatusActive {
+		s.invalidClient(w, r, basic, "API client is not active")
+		return
+	}
+	if c.AccountStatus != redcloud.StatusActive {
+		s.invalidClient(w, r, basic, "account is not active")
+		return
+	}
+	token := platform.NewSecret(platform.PrefixToken)
+	now := s.now()
+	if err := s.db.InsertToken(r.Context(), platform.Token{
+		Hash: platform.HashSecret(token), APIClientID: c.ID, ExpiresAt: now.Add(s.cfg.TokenTTL), CreatedAt: now,
+	}); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Pragma", "no-cache")
+	writeJSON(w, http.StatusOK, redcloud.TokenResponse{
+		AccessToken: token, TokenType: "bearer", ExpiresIn: int64(s.cfg.TokenTTL.Seconds()),
+	})
+}
+
+func (s *Server) invalidClient(w http.ResponseWriter, r *http.Request, basic bool, desc string) {
+	if basic {
+		w.Header().Set("WWW-Authenticate", `Basic realm="redcloud"`)
+	}
+	s.oauthError(w, r, http.StatusUnauthorized, redcloud.OAuthInvalidClient, desc)
+}
+
+func formDecode(s string) string {
+	if v, err := url.QueryUnescape(s); err == nil {
+		return v
+	}
+	return s
+}
+
+func remoteHost(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}

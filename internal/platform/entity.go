@@ -1,0 +1,156 @@
+package platform
+
+import (
+	"slices"
+	"time"
+
+	"github.com/redcloud-core/redcloud"
+)
+
+// Account owns API clients.
+type Account struct {
+	ID        string
+	Name      string
+	Status    string
+	CreatedAt time.Time
+}
+
+// APIClient is an OAuth client of an account. SecretHash is the SHA-256 of
+// its client secret; WebhookSecret signs its deliveries (it must be stored
+// in the clear to compute HMACs).
+type APIClient struct {
+	ID                string
+	AccountID         string
+	Name              string
+	Status            string
+	AccountStatus     string
+	SecretHash        string
+	Capabilities      []string
+	DeliveryURL       *string
+	InboundURL        *string
+	WebhookSecret     string
+	WebhookSecretNext *string
+	CreatedAt         time.Time
+}
+
+// Has reports whether the client holds capability c.
+func (c APIClient) Has(capability string) bool { return slices.Contains(c.Capabilities, capability) }
+
+// AllCapabilities lists every capability in display order.
+var AllCapabilities = []string{
+	redcloud.CapMessagesSend, redcloud.CapNumbersRead, redcloud.CapNumbersSearch, redcloud.CapNumbersUpdate,
+}
+
+// ValidCapability reports whether c is a known capability.
+func ValidCapability(c string) bool { return slices.Contains(AllCapabilities, c) }
+
+// Number is a phone number: in the inventory when APIClientID is empty,
+// otherwise assigned to that API client.
+type Number struct {
+	ID                      string
+	E164                    string
+	APIClientID             string
+	Status                  string
+	CampaignRegID           *string
+	SMSEnabled              bool
+	MMSEnabled              bool
+	WebhookInboundOverride  *string
+	WebhookDeliveryOverride *string
+	NPA, NXX                string
+	City, State             string
+	ZipCode, RateCenter     string
+	CreatedAt               time.Time
+}
+
+// Wire returns the number as the API shows it.
+func (n Number) Wire() redcloud.Number {
+	return redcloud.Number{
+		NumberID: n.ID, E164: n.E164, Status: n.Status, CampaignRegID: n.CampaignRegID,
+		SMSEnabled: n.SMSEnabled, MMSEnabled: n.MMSEnabled,
+		WebhookInboundOverride: n.WebhookInboundOverride, WebhookDeliveryOverride: n.WebhookDeliveryOverride,
+	}
+}
+
+// Token is an issued access token; only its hash is stored.
+type Token struct {
+	Hash        string
+	APIClientID string
+	ExpiresAt   time.Time
+	CreatedAt   time.Time
+}
+
+// Message directions.
+const (
+	Outbound = "outbound"
+	Inbound  = "inbound"
+)
+
+// Message is one message to or from one recipient.
+type Message struct {
+	ID                string
+	APIClientID       string
+	NumberID          string
+	Direction         string
+	From, To          string
+	MessageType       string
+	Text              string
+	MediaURLs         []string
+	ExternalReference string
+	IdempotencyKey    string
+	Status            string
+	FailureCode       string
+	FailureMessage    string
+	ProviderRef       string
+	Sequence          int64 // sequence of the last event
+	Attempts          int
+	NextAttemptAt     *time.Time
+	ExpiresAt         time.Time
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+}
+
+// Event is one lifecycle event; Body is the webhook body, fixed at creation.
+type Event struct {
+	ID          string
+	MessageID   string
+	APIClientID string
+	Type        string
+	Sequence    int64
+	Body        []byte
+	CreatedAt   time.Time
+}
+
+// IdempotencyRecord is a stored acceptance under (API client, key).
+type IdempotencyRecord struct {
+	APIClientID string
+	Key         string
+	Fingerprint string
+	Payload     []byte // canonical payload, for naming the fields that differ
+	Status      int
+	Response    []byte
+	CreatedAt   time.Time
+	ExpiresAt   time.Time
+}
+
+// Delivery states (CONTRACT §8.4).
+const (
+	DeliveryPending    = "PENDING"
+	DeliveryDelivered  = "DELIVERED"
+	DeliveryFailed     = "FAILED"
+	DeliveryNoEndpoint = "NO_ENDPOINT"
+)
+
+// Delivery is one event's delivery to one endpoint.
+type Delivery struct {
+	ID            string
+	EventID       string
+	APIClientID   string
+	URL           string
+	State         string
+	Attempts      int
+	NextAttemptAt *time.Time
+	LastStatus    int
+	LastError     string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}

@@ -1,0 +1,139 @@
+package platform
+
+import (
+	"time"
+
+	"github.com/redcloud-core/redcloud"
+	"github.com/redcloud-core/redcloud/webhook"
+)
+
+// NewLifecycleEvent returns the event for message m's transition to its
+// current status, with its webhook body fixed now (CONTRACT §8.3).
+func NewLifecycleEvent(m Message, typ string, now time.Time) Event {
+	ev := webhook.Event{
+		EventID: NewID(PrefixEvent), Type: typ, CreatedAt: now.UTC().Truncate(time.Millisecond),
+		APIClientID: m.APIClientID, Sequence: m.Sequence, MessageID: m.ID,
+		ExternalReference: m.ExternalReference, NumberID: m.NumberID, From: m.From, To: m.To,
+		MessageType: m.MessageType, Status: m.Status, ProviderMessageRef: m.ProviderRef,
+		Terminal: typ == webhook.TypeDelivery || typ == webhook.TypeFailed,
+	}
+	if typ == webhook.TypeFailed {
+		ev.Failure = &webhook.Failure{Code: m.FailureCode, Message: m.FailureMessage}
+	}
+	return eventRow(ev)
+}
+
+// NewInboundEvent returns the message.inbound event of inbound message m.
+func NewInboundEvent(m Message, now time.Time) Event {
+	return eventRow(webhook.Event{
+		EventID: NewID(PrefixEvent), Type: webhook.TypeInbound, CreatedAt: now.UTC().Truncate(time.Millisecond),
+		APIClientID: m.APIClientID, Sequence: m.Sequence, Terminal: true, MessageID: m.ID,
+		NumberID: m.NumberID, From: m.From, To: m.To, MessageType: m.MessageType,
+		Text: m.Text, MediaURLs: nonNilStrings(m.MediaURLs),
+	})
+}
+
+func eventRow(ev webhook.Event) Event {
+	body, _ := ev.MarshalJSON() // strings, ints and bools only: cannot fail
+	return Event{ID: ev.EventID, MessageID: ev.MessageID, APIClientID: ev.APIClientID,
+		Type: ev.Type, Sequence: ev.Sequence, Body: body, CreatedAt: ev.CreatedAt}
+}
+
+func nonNilStrings(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// LifecycleURL routes a lifecycle event (§8.1): the number's delivery
+// override, else the client's delivery URL; "" when neither is set.
+func LifecycleURL(c APIClient, n Number) string {
+	if n.WebhookDeliveryOverride != nil {
+		return *n.WebhookDeliveryOverride
+	}
+	if c.DeliveryURL != nil {
+		return *c.DeliveryURL
+	}
+	return ""
+}
+
+// InboundURL routes a message.inbound event (§8.1).
+func InboundURL(c APIClient, n Number) string {
+	if n.WebhookInboundOverride != nil {
+		return *n.WebhookInboundOverride
+	}
+	if c.InboundURL != nil {
+		return *c.InboundURL
+	}
+	return ""
+}
+
+// NewDelivery returns the delivery row of event e to url: PENDING and due
+// now, or NO_ENDPOINT when there is no URL (stored, never sent unless
+// replayed).
+func NewDelivery(e Event, url string, now time.Time) Delivery {
+	d := Delivery{ID: NewID("dlv_"), EventID: e.ID, APIClientID: e.APIClientID, URL: url,
+		State: DeliveryNoEndpoint, CreatedAt: now, UpdatedAt: now}
+	if url != "" {
+		d.State = DeliveryPending
+		d.NextAttemptAt = &now
+	}
+	return d
+}
+
+// Acceptance is everything a 202 promises, committed in one transaction:
+// the idempotency record (holding the exact response bytes), the messages,
+// their message.queued events and those events' deliveries.
+type Acceptance struct {
+	Record     IdempotencyRecord
+	Messages   []Message
+	Events     []Event
+	Deliveries []Delivery
+}
+
+// AcceptInput is what NewAcceptance needs.
+type AcceptInput struct {
+	Client     APIClient
+	Number     Number
+	Send       SendInput
+	Key        string
+	Recipients []Recipient
+	Errors     []redcloud.RecipientError
+	Now        time.Time
+	KeyTTL     time.Duration // idempotency retention
+	Validity   time.Duration // how long the pipeline may try before EXPIRED
+}
+
+// NewAcceptance builds the acceptance of a validated send: one QUEUED
+// message per accepted recipient, due for the provider at once.
+func NewAcceptance(in AcceptInput) Acceptance {
+	now := in.Now.UTC().Truncate(time.Millisecond)
+	resp := redcloud.SendResponse{Results: make([]redcloud.SendResult, 0, len(in.Recipients)), Errors: in.Errors}
+	if resp.Errors == nil {
+		resp.Errors = []redcloud.RecipientError{}
+	}
+	a := Acceptance{}
+	url := LifecycleURL(in.Client, in.Number)
+	for _, r := range in.Recipients {
+		m := Message{
+			ID: NewID(PrefixMessage), APIClientID: in.Client.ID, NumberID: in.Number.ID, Direction: Outbound,
+			From: in.Number.E164, To: r.To, MessageType: in.Send.MessageType, Text: in.Send.Text,
+			MediaURLs: nonNilStrings(in.Send.MediaURLs), ExternalReference: in.Send.ExternalReference,
+			IdempotencyKey: in.Key, Status: redcloud.MessageQueued, Sequence: 1,
+			NextAttemptAt: &now, ExpiresAt: now.Add(in.Validity), CreatedAt: now, UpdatedAt: now,
+		}
+		e := NewLifecycleEvent(m, webhook.TypeQueued, now)
+		a.Messages = append(a.Messages, m)
+		a.Events = append(a.Events, e)
+		a.Deliveries = append(a.Deliveries, NewDelivery(e, url, now))
+		resp.Results = append(resp.Results, redcloud.SendResult{To: r.To, MessageID: m.ID, Status: redcloud.MessageQueued})
+	}
+	body, _ := jsonMarshal(resp)
+	canonical := in.Send.Canonical()
+	a.Record = IdempotencyRecord{
+		APIClientID: in.Client.ID, Key: in.Key, Fingerprint: Fingerprint(canonical), Payload: canonical,
+		Status: 202, Response: body, CreatedAt: now, ExpiresAt: now.Add(in.KeyTTL),
+	}
+	return a
+}

@@ -1,0 +1,111 @@
+package platform
+
+import (
+	"encoding/json"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/redcloud-core/redcloud"
+)
+
+// InboundInput is a simulated inbound message (sandbox route, CONTRACT §10)
+// or one a provider hands over (§9).
+type InboundInput struct {
+	NumberID  string   `json:"numberId"`
+	To        string   `json:"to"`
+	From      string   `json:"from"`
+	Text      string   `json:"text"`
+	MediaURLs []string `json:"mediaUrls"`
+}
+
+// DecodeInbound parses and validates the sandbox inbound body.
+func DecodeInbound(body []byte) (InboundInput, *Error) {
+	var in InboundInput
+	if err := decodeStrict(body, &in); err != nil {
+		return in, err
+	}
+	switch {
+	case (in.NumberID == "") == (in.To == ""):
+		return in, Invalid("numberId", "exactly one of numberId and to is required")
+	case in.To != "" && !ValidE164(in.To):
+		return in, Invalid("to", "to must be an E.164 phone number")
+	case !ValidE164(in.From):
+		return in, Invalid("from", "from must be an E.164 phone number")
+	case in.Text == "" && len(in.MediaURLs) == 0:
+		return in, Invalid("text", "text or mediaUrls is required")
+	case utf8.RuneCountInString(in.Text) > MaxTextChars:
+		return in, Invalid("text", "text must be at most 1600 characters")
+	case len(in.MediaURLs) > MaxMediaURLs:
+		return in, Invalid("mediaUrls", "mediaUrls must have at most 10 entries")
+	}
+	for i, u := range in.MediaURLs {
+		if !validMediaURL(u, true) {
+			f := "mediaUrls[" + strconv.Itoa(i) + "]"
+			return in, Invalid(f, f+" must be an absolute http or https URL")
+		}
+	}
+	return in, nil
+}
+
+// NewInbound builds the stored inbound message, its message.inbound event
+// and the event's delivery for number n of client c.
+func NewInbound(c APIClient, n Number, in InboundInput, now time.Time) (Message, Event, Delivery) {
+	now = now.UTC().Truncate(time.Millisecond)
+	typ := redcloud.MessageTypeSMS
+	if len(in.MediaURLs) > 0 {
+		typ = redcloud.MessageTypeMMS
+	}
+	m := Message{
+		ID: NewID(PrefixMessage), APIClientID: c.ID, NumberID: n.ID, Direction: Inbound,
+		From: in.From, To: n.E164, MessageType: typ, Text: in.Text, MediaURLs: nonNilStrings(in.MediaURLs),
+		Status: redcloud.MessageReceived, Sequence: 1, ExpiresAt: now, CreatedAt: now, UpdatedAt: now,
+	}
+	e := NewInboundEvent(m, now)
+	return m, e, NewDelivery(e, InboundURL(c, n), now)
+}
+
+// WebhookURLsInput is the sandbox webhooks body: nil means "leave
+// unchanged", a pointer to nil means "clear".
+type WebhookURLsInput struct {
+	DeliveryURL **string
+	InboundURL  **string
+}
+
+// DecodeWebhookURLs parses PUT /api/sandbox/webhooks.
+func DecodeWebhookURLs(body []byte, sandbox bool) (WebhookURLsInput, *Error) {
+	var in WebhookURLsInput
+	var raw map[string]json.RawMessage
+	if err := decodeStrict(body, &raw); err != nil {
+		return in, err
+	}
+	for k := range raw {
+		if k != "deliveryUrl" && k != "inboundUrl" {
+			return in, Invalid(k, "unknown field "+k).With("reason", "unknown_field")
+		}
+	}
+	if len(raw) == 0 {
+		return in, Invalid("", "at least one of deliveryUrl and inboundUrl is required")
+	}
+	for _, k := range []string{"deliveryUrl", "inboundUrl"} {
+		v, ok := raw[k]
+		if !ok {
+			continue
+		}
+		var s *string
+		if err := json.Unmarshal(v, &s); err != nil {
+			return in, Invalid(k, k+" must be a string or null")
+		}
+		if s != nil {
+			if msg := CheckWebhookURL(*s, sandbox); msg != "" {
+				return in, Invalid(k, k+" "+msg)
+			}
+		}
+		if k == "deliveryUrl" {
+			in.DeliveryURL = &s
+		} else {
+			in.InboundURL = &s
+		}
+	}
+	return in, nil
+}

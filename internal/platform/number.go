@@ -1,0 +1,184 @@
+package platform
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/url"
+	"sort"
+	"strings"
+	"unicode/utf8"
+)
+
+// SearchInput is a decoded number search (CONTRACT §4.2).
+type SearchInput struct {
+	NPA        string `json:"npa"`
+	NXX        string `json:"nxx"`
+	City       string `json:"city"`
+	State      string `json:"state"`
+	ZipCode    string `json:"zipCode"`
+	RateCenter string `json:"rateCenter"`
+	Limit      *int   `json:"limit"`
+}
+
+// Search defaults.
+const (
+	DefaultSearchLimit = 20
+	MaxSearchLimit     = 100
+)
+
+// DecodeSearch parses and validates a search body; an empty body is {}.
+func DecodeSearch(body []byte) (SearchInput, *Error) {
+	var in SearchInput
+	if len(bytes.TrimSpace(body)) > 0 {
+		if err := decodeStrict(body, &in); err != nil {
+			return in, err
+		}
+	}
+	switch {
+	case in.NPA != "" && !areaCode(in.NPA):
+		return in, Invalid("npa", "npa must be three digits, the first 2-9")
+	case in.NXX != "" && !areaCode(in.NXX):
+		return in, Invalid("nxx", "nxx must be three digits, the first 2-9")
+	case in.State != "" && !letters(in.State, 2):
+		return in, Invalid("state", "state must be two letters")
+	case in.ZipCode != "" && !digits(in.ZipCode, 5):
+		return in, Invalid("zipCode", "zipCode must be five digits")
+	case in.Limit != nil && (*in.Limit < 1 || *in.Limit > MaxSearchLimit):
+		return in, Invalid("limit", "limit must be an integer from 1 to 100")
+	case len(in.City) > 100 || len(in.RateCenter) > 100:
+		return in, Invalid("", "city and rateCenter must be at most 100 characters")
+	}
+	return in, nil
+}
+
+// EffectiveLimit returns the limit, defaulted.
+func (in SearchInput) EffectiveLimit() int {
+	if in.Limit == nil {
+		return DefaultSearchLimit
+	}
+	return *in.Limit
+}
+
+func areaCode(s string) bool { return digits(s, 3) && s[0] >= '2' }
+
+func digits(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func letters(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+// NumberUpdateInput is a decoded PATCH body; a nil field pointer means
+// "not in the request", a non-nil pointer to nil means "clear".
+type NumberUpdateInput struct {
+	CampaignRegID           **string
+	WebhookInboundOverride  **string
+	WebhookDeliveryOverride **string
+}
+
+// Fields the number update accepts (wire names).
+var updateFields = []string{"campaignregId", "webhookInboundOverride", "webhookDeliveryOverride"}
+
+// DecodeNumberUpdate parses and validates a PATCH body (CONTRACT §4.3).
+// sandbox relaxes the webhook URL rules (§8.6).
+func DecodeNumberUpdate(body []byte, sandbox bool) (NumberUpdateInput, *Error) {
+	var in NumberUpdateInput
+	var raw map[string]json.RawMessage
+	if err := decodeStrict(body, &raw); err != nil {
+		return in, err
+	}
+	if len(raw) == 0 {
+		return in, Invalid("", "at least one of campaignregId, webhookInboundOverride, webhookDeliveryOverride is required")
+	}
+	names := make([]string, 0, len(raw))
+	for k := range raw {
+		names = append(names, k)
+	}
+	sort.Strings(names) // report the same field for the same body every time
+	for _, k := range names {
+		if !contains(updateFields, k) {
+			e := Invalid(k, "field "+k+" cannot be updated")
+			if strings.EqualFold(k, "campaignregId") {
+				e = Invalid(k, "unknown field "+k+"; the request field is spelled campaignregId").With("reason", "unknown_field")
+			}
+			return in, e
+		}
+	}
+	for _, k := range updateFields {
+		v, ok := raw[k]
+		if !ok {
+			continue
+		}
+		var s *string
+		if err := json.Unmarshal(v, &s); err != nil {
+			return in, Invalid(k, k+" must be a string or null")
+		}
+		if s != nil {
+			if k == "campaignregId" {
+				if n := utf8.RuneCountInString(*s); n < 1 || n > 64 {
+					return in, Invalid(k, "campaignregId must be 1-64 characters")
+				}
+			} else if msg := CheckWebhookURL(*s, sandbox); msg != "" {
+				return in, Invalid(k, k+" "+msg)
+			}
+		}
+		switch k {
+		case "campaignregId":
+			in.CampaignRegID = &s
+		case "webhookInboundOverride":
+			in.WebhookInboundOverride = &s
+		default:
+			in.WebhookDeliveryOverride = &s
+		}
+	}
+	return in, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// CheckWebhookURL applies the URL rules of CONTRACT §8.6 when a URL is
+// saved and returns what is wrong ("" when valid). Addresses are checked
+// again at dial time; sandbox mode allows http.
+func CheckWebhookURL(s string, sandbox bool) string {
+	if len(s) > MaxURLLength {
+		return "must be at most 2048 characters"
+	}
+	u, err := url.Parse(s)
+	if err != nil || !u.IsAbs() || u.Host == "" || u.Opaque != "" {
+		return "must be an absolute URL"
+	}
+	if u.User != nil {
+		return "must not contain credentials"
+	}
+	if u.Scheme != "https" && !(sandbox && u.Scheme == "http") {
+		if sandbox {
+			return "must be an http or https URL"
+		}
+		return "must be an https URL"
+	}
+	return ""
+}

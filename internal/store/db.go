@@ -1,0 +1,224 @@
+// Package store keeps Red Cloud's state in SQLite (modernc.org/sqlite) or
+// PostgreSQL behind one set of methods. Queries are written once with '?'
+// placeholders; the dialect rewrites what differs.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/pressly/goose/v3"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// DB is the store. Writes go through one connection on SQLite (SQLite has one
+// writer; queuing in Go is cheaper than SQLITE_BUSY retries); reads use a
+// small pool beside it, which WAL allows.
+type DB struct {
+	write   *sql.DB
+	read    *sql.DB
+	dialect dialect
+	now     func() time.Time
+}
+
+// Option configures Open.
+type Option func(*DB)
+
+// WithClock sets the clock used for created/updated times (tests).
+func WithClock(now func() time.Time) Option { return func(db *DB) { db.now = now } }
+
+// Open opens the database named by dsn — a SQLite file path — and applies
+// the migrations.
+func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
+	db := &DB{now: time.Now}
+	for _, o := range opts {
+		o(db)
+	}
+	if err := db.openSQLite(dsn); err != nil {
+		return nil, err
+	}
+	if err := db.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func (db *DB) openSQLite(path string) error {
+	if path == "" {
+		return errors.New("open sqlite: empty path")
+	}
+	// synchronous=FULL: a 202 must survive power loss. busy_timeout covers
+	// other processes (admin commands) holding the write lock briefly.
+	pragmas := "_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)"
+	base := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + pragmas
+	w, err := sql.Open("sqlite", base+"&_txlock=immediate")
+	if err != nil {
+		return fmt.Errorf("open sqlite: %w", err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	r, err := sql.Open("sqlite", base+"&_pragma=query_only(1)")
+	if err != nil {
+		w.Close()
+		return fmt.Errorf("open sqlite: %w", err)
+	}
+	r.SetMaxOpenConns(4)
+	r.SetMaxIdleConns(4)
+	db.write, db.read, db.dialect = w, r, sqliteDialect
+	return nil
+}
+
+func (db *DB) migrate(ctx context.Context) error {
+	sub, err := fs.Sub(migrations, "migrations/"+db.dialect.name)
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	p, err := goose.NewProvider(db.dialect.goose, db.write, sub)
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("apply migrations: %w", err)
+	}
+	return nil
+}
+
+// Ready reports whether the database answers and every migration is applied.
+func (db *DB) Ready(ctx context.Context) error {
+	sub, _ := fs.Sub(migrations, "migrations/"+db.dialect.name)
+	p, err := goose.NewProvider(db.dialect.goose, db.read, sub)
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	pending, err := p.HasPending(ctx)
+	if err != nil {
+		return fmt.Errorf("check migrations: %w", err)
+	}
+	if pending {
+		return errors.New("migrations pending")
+	}
+	return nil
+}
+
+// Close closes the database.
+func (db *DB) Close() error {
+	err := db.read.Close()
+	if e := db.write.Close(); e != nil {
+		err = e
+	}
+	return err
+}
+
+// Dialect returns "sqlite" or "postgres".
+func (db *DB) Dialect() string { return db.dialect.name }
+
+// dialect is the small table of what differs between the databases.
+type dialect struct {
+	name  string
+	goose goose.Dialect
+	// rebind rewrites '?' placeholders for the driver.
+	rebind func(string) string
+}
+
+var sqliteDialect = dialect{name: "sqlite", goose: goose.DialectSQLite3, rebind: func(q string) string { return q }}
+
+// postgresRebind turns '?' into $1, $2, … (queries hold no '?' literals).
+func postgresRebind(q string) string {
+	var b strings.Builder
+	n := 0
+	for i := 0; i < len(q); i++ {
+		if q[i] == '?' {
+			n++
+			fmt.Fprintf(&b, "$%d", n)
+			continue
+		}
+		b.WriteByte(q[i])
+	}
+	return b.String()
+}
+
+// querier is what both *sql.DB and *sql.Tx offer.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// q wraps a querier with the dialect's rebinding.
+type q struct {
+	querier
+	d dialect
+}
+
+func (x q) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return x.ExecContext(ctx, x.d.rebind(query), args...)
+}
+
+func (x q) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return x.QueryContext(ctx, x.d.rebind(query), args...)
+}
+
+func (x q) row(ctx context.Context, query string, args ...any) *sql.Row {
+	return x.QueryRowContext(ctx, x.d.rebind(query), args...)
+}
+
+func (db *DB) r() q { return q{db.read, db.dialect} }
+func (db *DB) w() q { return q{db.write, db.dialect} }
+
+// tx runs fn in a write transaction, committing when it returns nil.
+func (db *DB) tx(ctx context.Context, fn func(q) error) error {
+	t, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(q{t, db.dialect}); err != nil {
+		t.Rollback()
+		return err
+	}
+	if err := t.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// ms converts a time to stored unix milliseconds.
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+// fromMS converts stored unix milliseconds to a UTC time.
+func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// nullStr maps a nullable column to *string.
+func nullStr(s sql.NullString) *string {
+	if !s.Valid {
+		return nil
+	}
+	v := s.String
+	return &v
+}
+
+// notFound maps sql.ErrNoRows to platform.ErrNotFound.
+func notFound(err error, what string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("%s: %w", what, errNotFound)
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}

@@ -1,0 +1,103 @@
+package redcloud
+
+import "encoding/json"
+
+// Message types.
+const (
+	MessageTypeSMS = "SMS"
+	MessageTypeMMS = "MMS"
+)
+
+// Message statuses (CONTRACT §6). Inbound messages are RECEIVED.
+const (
+	MessageQueued    = "QUEUED"
+	MessageSent      = "SENT"
+	MessageDelivered = "DELIVERED"
+	MessageFailed    = "FAILED"
+	MessageReceived  = "RECEIVED"
+)
+
+// Failure codes of message.failed (CONTRACT §6).
+const (
+	FailureInvalidDestination  = "INVALID_DESTINATION"
+	FailureCarrierRejected     = "CARRIER_REJECTED"
+	FailureUndeliverable       = "UNDELIVERABLE"
+	FailureContentRejected     = "CONTENT_REJECTED"
+	FailureUpstreamUnavailable = "UPSTREAM_UNAVAILABLE"
+	FailureExpired             = "EXPIRED"
+)
+
+// SendRequest is the body of POST /api/core/messages/send.
+type SendRequest struct {
+	SendFrom          string   `json:"sendFrom"`
+	To                []string `json:"to"`
+	MessageType       string   `json:"messageType"`
+	Text              string   `json:"text,omitempty"`
+	MediaURLs         []string `json:"mediaUrls,omitempty"`
+	ExternalReference string   `json:"externalReference,omitempty"`
+}
+
+// SendResponse is the 202 body of a send: accepted recipients in Results,
+// rejected ones in Errors. Both are always present on the wire.
+type SendResponse struct {
+	Results []SendResult     `json:"results"`
+	Errors  []RecipientError `json:"errors"`
+}
+
+// SendResult is one accepted recipient.
+type SendResult struct {
+	To        string `json:"to"`
+	MessageID string `json:"messageId"`
+	Status    string `json:"status"`
+}
+
+// RecipientError is one rejected recipient; Index is its position in to[].
+type RecipientError struct {
+	To      string `json:"to"`
+	Index   int    `json:"index"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// IdempotencyRecord is the body of GET /api/core/idempotency-keys/{key}.
+type IdempotencyRecord struct {
+	Key         string          `json:"key"`
+	FirstSeenAt Time            `json:"firstSeenAt"`
+	ExpiresAt   Time            `json:"expiresAt"`
+	Fingerprint string          `json:"fingerprint"`
+	Status      int             `json:"status"`
+	Response    json.RawMessage `json:"response"`
+}
+
+// Failure says why a message failed.
+type Failure struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// Message is the body of GET /api/core/messages/{messageId}.
+type Message struct {
+	MessageID          string         `json:"messageId"`
+	Direction          string         `json:"direction"`
+	NumberID           string         `json:"numberId"`
+	From               string         `json:"from"`
+	To                 string         `json:"to"`
+	MessageType        string         `json:"messageType"`
+	Text               *string        `json:"text"`
+	MediaURLs          []string       `json:"mediaUrls"`
+	ExternalReference  *string        `json:"externalReference"`
+	Status             string         `json:"status"`
+	CreatedAt          Time           `json:"createdAt"`
+	UpdatedAt          Time           `json:"updatedAt"`
+	ProviderMessageRef *string        `json:"providerMessageRef"`
+	Failure            *Failure       `json:"failure"`
+	Events             []MessageEvent `json:"events"`
+}
+
+// MessageEvent is one lifecycle event in a Message.
+type MessageEvent struct {
+	EventID   string `json:"eventId"`
+	Type      string `json:"type"`
+	Sequence  int64  `json:"sequence"`
+	CreatedAt Time   `json:"createdAt"`
+}
