@@ -130,6 +130,9 @@ type dialect struct {
 	goose goose.Dialect
 	// rebind rewrites '?' placeholders for the driver.
 	rebind func(string) string
+	// skipLocked ends a claiming subquery: PostgreSQL skips rows another
+	// transaction holds; SQLite has a single writer and needs nothing.
+	skipLocked string
 }
 
 var sqliteDialect = dialect{name: "sqlite", goose: goose.DialectSQLite3, rebind: func(q string) string { return q }}

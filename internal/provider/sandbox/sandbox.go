@@ -1,0 +1,161 @@
+// Package sandbox is the deterministic in-process provider of sandbox mode:
+// the recipient decides the outcome (CONTRACT §7).
+package sandbox
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+
+	"github.com/redcloud-core/redcloud"
+	"github.com/redcloud-core/redcloud/internal/provider"
+)
+
+// Magic recipients.
+const (
+	InvalidDestination  = "+15005550001" // rejected at once
+	CarrierRejected     = "+15005550002" // sent, then rejected by the carrier
+	TransientTwice      = "+15005550003" // two transient errors, then delivered
+	NoReceipt           = "+15005550004" // sent, never a receipt
+	UpstreamUnavailable = "+15005550005" // transient on every attempt
+)
+
+// Provider is the sandbox provider. Its zero value is not usable; use New.
+type Provider struct {
+	delay time.Duration
+	now   func() time.Time
+
+	mu      sync.Mutex
+	sink    provider.Sink
+	ctx     context.Context
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	started bool
+}
+
+// New returns a sandbox provider whose every step (send, receipt) waits
+// delay.
+func New(delay time.Duration) *Provider {
+	return &Provider{delay: delay, now: time.Now}
+}
+
+var errUnavailable = errors.New("sandbox: upstream temporarily unavailable")
+
+// Send implements provider.Provider.
+func (p *Provider) Send(ctx context.Context, m provider.Message) (string, error) {
+	if err := p.wait(ctx); err != nil {
+		return "", err
+	}
+	switch m.To {
+	case InvalidDestination:
+		return "", &provider.PermanentError{Code: redcloud.FailureInvalidDestination, Message: "destination is not a valid mobile number"}
+	case UpstreamUnavailable:
+		return "", errUnavailable
+	case TransientTwice:
+		if m.Attempt <= 2 {
+			return "", errUnavailable
+		}
+	}
+	ref := "sbx_" + strings.ToLower(ulid.Make().String())
+	p.scheduleReceipt(m, ref)
+	return ref, nil
+}
+
+func (p *Provider) wait(ctx context.Context) error {
+	if p.delay <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(p.delay)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// receiptFor returns the receipt the carrier would send for m, if any.
+func receiptFor(m provider.Message, ref string) (provider.Receipt, bool) {
+	r := provider.Receipt{MessageID: m.ID, ProviderRef: ref, Delivered: true}
+	switch m.To {
+	case NoReceipt:
+		return r, false
+	case CarrierRejected:
+		r.Delivered, r.FailureCode, r.FailureText = false, redcloud.FailureCarrierRejected, "carrier rejected the message"
+	}
+	return r, true
+}
+
+func (p *Provider) scheduleReceipt(m provider.Message, ref string) {
+	r, ok := receiptFor(m, ref)
+	if !ok {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.started {
+		return
+	}
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		p.deliverReceipt(p.ctx, r)
+	}()
+}
+
+// deliverReceipt waits a step, then hands the receipt to the sink, again
+// shortly while the platform has not yet recorded the send.
+func (p *Provider) deliverReceipt(ctx context.Context, r provider.Receipt) {
+	if p.wait(ctx) != nil {
+		return
+	}
+	for i := 0; i < 200; i++ {
+		r.At = p.now()
+		err := p.sink.Receipt(ctx, r)
+		if !errors.Is(err, provider.ErrNotYetSent) {
+			return
+		}
+		select {
+		case <-time.After(25 * time.Millisecond):
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// Start implements provider.Provider.
+func (p *Provider) Start(ctx context.Context, sink provider.Sink) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.sink = sink
+	p.ctx, p.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	p.started = true
+	return nil
+}
+
+// Stop implements provider.Provider: pending receipts are abandoned (they
+// are resumed from the database on the next start).
+func (p *Provider) Stop() {
+	p.mu.Lock()
+	if !p.started {
+		p.mu.Unlock()
+		return
+	}
+	p.started = false
+	p.cancel()
+	p.mu.Unlock()
+	p.wg.Wait()
+}
+
+// Resume implements provider.Resumer: receipts of messages sent before a
+// restart are scheduled again.
+func (p *Provider) Resume(_ context.Context, sent []provider.Message) {
+	for _, m := range sent {
+		p.scheduleReceipt(m, "")
+	}
+}

@@ -1,0 +1,265 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/redcloud-core/redcloud/internal/platform"
+)
+
+// DeliveryJob is a claimed delivery with what sending it needs.
+type DeliveryJob struct {
+	platform.Delivery
+	EventType string
+	Body      []byte
+	Secret    string // the API client's current webhook signing secret
+}
+
+// ClaimDeliveries leases up to limit PENDING deliveries that are due.
+func (db *DB) ClaimDeliveries(ctx context.Context, owner string, now, leaseUntil time.Time, limit int) ([]DeliveryJob, error) {
+	var out []DeliveryJob
+	err := db.tx(ctx, func(x q) error {
+		rows, err := x.query(ctx, `UPDATE deliveries SET lease_owner = ?, lease_until = ?
+			WHERE id IN (SELECT id FROM deliveries
+				WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?)
+				ORDER BY next_attempt_at LIMIT ?`+db.dialect.skipLocked+`)
+			RETURNING id, event_id, api_client_id, url, state, attempts`, owner, ms(leaseUntil), ms(now), ms(now), limit)
+		if err != nil {
+			return fmt.Errorf("claim deliveries: %w", err)
+		}
+		for rows.Next() {
+			var j DeliveryJob
+			if err := rows.Scan(&j.ID, &j.EventID, &j.APIClientID, &j.URL, &j.State, &j.Attempts); err != nil {
+				rows.Close()
+				return fmt.Errorf("claim deliveries: %w", err)
+			}
+			out = append(out, j)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("claim deliveries: %w", err)
+		}
+		for i := range out {
+			j := &out[i]
+			if err := x.row(ctx, `SELECT e.type, e.body, c.webhook_secret FROM events e
+				JOIN api_clients c ON c.id = ? WHERE e.id = ?`, j.APIClientID, j.EventID).Scan(&j.EventType, &j.Body, &j.Secret); err != nil {
+				return fmt.Errorf("claim deliveries: event %s: %w", j.EventID, err)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Attempt is the outcome of one delivery attempt.
+type Attempt struct {
+	DeliveryID string
+	LeaseOwner string
+	Number     int // 1-based attempt number
+	At         time.Time
+	StatusCode int // 0 when no response
+	Error      string
+	Latency    time.Duration
+	// State is the delivery's state after the attempt; NextAttemptAt is set
+	// when it stays PENDING.
+	State         string
+	NextAttemptAt *time.Time
+}
+
+// RecordAttempts records attempts and the deliveries' new states in one
+// transaction. An attempt whose lease was lost (another worker took the
+// row) is still recorded, but does not change the delivery.
+func (db *DB) RecordAttempts(ctx context.Context, as []Attempt) error {
+	return db.tx(ctx, func(x q) error {
+		for _, a := range as {
+			var status any
+			if a.StatusCode != 0 {
+				status = a.StatusCode
+			}
+			if _, err := x.exec(ctx, `INSERT INTO delivery_attempts (delivery_id, attempt, at, status_code, error, latency_ms)
+				VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, a.DeliveryID, a.Number, ms(a.At), status, a.Error, a.Latency.Milliseconds()); err != nil {
+				return fmt.Errorf("record attempt: %w", err)
+			}
+			var next any
+			if a.NextAttemptAt != nil {
+				next = ms(*a.NextAttemptAt)
+			}
+			if _, err := x.exec(ctx, `UPDATE deliveries SET state = ?, attempts = ?, next_attempt_at = ?, last_status = ?,
+				last_error = ?, lease_owner = NULL, lease_until = NULL, updated_at = ? WHERE id = ? AND lease_owner = ?`,
+				a.State, a.Number, next, status, a.Error, ms(a.At), a.DeliveryID, a.LeaseOwner); err != nil {
+				return fmt.Errorf("record attempt: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// DeliveryAttempt is a recorded attempt.
+type DeliveryAttempt struct {
+	Number     int
+	At         time.Time
+	StatusCode int
+	Error      string
+	Latency    time.Duration
+}
+
+// DeliveryDetail is a delivery with its attempts.
+type DeliveryDetail struct {
+	platform.Delivery
+	EventType string
+	Attempts  []DeliveryAttempt
+}
+
+const deliveryColumns = `d.id, d.event_id, d.api_client_id, d.url, d.state, d.attempts, d.next_attempt_at,
+	COALESCE(d.last_status, 0), d.last_error, d.created_at, d.updated_at, e.type`
+
+func scanDelivery(row interface{ Scan(...any) error }) (DeliveryDetail, error) {
+	var d DeliveryDetail
+	var next sql.NullInt64
+	var created, updated int64
+	err := row.Scan(&d.ID, &d.EventID, &d.APIClientID, &d.URL, &d.State, &d.Delivery.Attempts, &next,
+		&d.LastStatus, &d.LastError, &created, &updated, &d.EventType)
+	if next.Valid {
+		t := fromMS(next.Int64)
+		d.NextAttemptAt = &t
+	}
+	d.CreatedAt, d.UpdatedAt = fromMS(created), fromMS(updated)
+	return d, err
+}
+
+// ListDeliveries lists deliveries in a state (all states when empty),
+// newest first.
+func (db *DB) ListDeliveries(ctx context.Context, state string, limit int) ([]DeliveryDetail, error) {
+	query := `SELECT ` + deliveryColumns + ` FROM deliveries d JOIN events e ON e.id = d.event_id`
+	args := []any{}
+	if state != "" {
+		query += ` WHERE d.state = ?`
+		args = append(args, state)
+	}
+	rows, err := db.r().query(ctx, query+` ORDER BY d.updated_at DESC, d.id DESC LIMIT ?`, append(args, limit)...)
+	if err != nil {
+		return nil, fmt.Errorf("list deliveries: %w", err)
+	}
+	defer rows.Close()
+	var out []DeliveryDetail
+	for rows.Next() {
+		d, err := scanDelivery(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list deliveries: %w", err)
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// GetEvent returns an event with its deliveries and their attempts.
+func (db *DB) GetEvent(ctx context.Context, id string) (platform.Event, []DeliveryDetail, error) {
+	var e platform.Event
+	var created int64
+	err := db.r().row(ctx, `SELECT id, message_id, api_client_id, type, sequence, body, created_at FROM events WHERE id = ?`, id).
+		Scan(&e.ID, &e.MessageID, &e.APIClientID, &e.Type, &e.Sequence, &e.Body, &created)
+	if err != nil {
+		return e, nil, notFound(err, "get event "+id)
+	}
+	e.CreatedAt = fromMS(created)
+	rows, err := db.r().query(ctx, `SELECT `+deliveryColumns+` FROM deliveries d JOIN events e ON e.id = d.event_id
+		WHERE d.event_id = ? ORDER BY d.created_at, d.id`, id)
+	if err != nil {
+		return e, nil, fmt.Errorf("get event deliveries: %w", err)
+	}
+	var ds []DeliveryDetail
+	for rows.Next() {
+		d, err := scanDelivery(rows)
+		if err != nil {
+			rows.Close()
+			return e, nil, fmt.Errorf("get event deliveries: %w", err)
+		}
+		ds = append(ds, d)
+	}
+	rows.Close()
+	for i := range ds {
+		as, err := db.attempts(ctx, ds[i].ID)
+		if err != nil {
+			return e, nil, err
+		}
+		ds[i].Attempts = as
+	}
+	return e, ds, nil
+}
+
+func (db *DB) attempts(ctx context.Context, deliveryID string) ([]DeliveryAttempt, error) {
+	rows, err := db.r().query(ctx, `SELECT attempt, at, COALESCE(status_code, 0), error, latency_ms
+		FROM delivery_attempts WHERE delivery_id = ? ORDER BY attempt`, deliveryID)
+	if err != nil {
+		return nil, fmt.Errorf("list attempts: %w", err)
+	}
+	defer rows.Close()
+	var out []DeliveryAttempt
+	for rows.Next() {
+		var a DeliveryAttempt
+		var at, latency int64
+		if err := rows.Scan(&a.Number, &at, &a.StatusCode, &a.Error, &latency); err != nil {
+			return nil, fmt.Errorf("list attempts: %w", err)
+		}
+		a.At, a.Latency = fromMS(at), time.Duration(latency)*time.Millisecond
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// ReplayEvents creates a new delivery, due now, for each event to its
+// current URL (routing is applied again: overrides, then client URLs) and
+// returns the new deliveries. Events with no URL now get NO_ENDPOINT.
+func (db *DB) ReplayEvents(ctx context.Context, eventIDs []string, now time.Time) ([]platform.Delivery, error) {
+	var out []platform.Delivery
+	err := db.tx(ctx, func(x q) error {
+		for _, id := range eventIDs {
+			var e platform.Event
+			var inbound sql.NullString
+			var delivery sql.NullString
+			err := x.row(ctx, `SELECT e.id, e.api_client_id, e.type,
+				COALESCE(n.webhook_inbound_override, c.inbound_url), COALESCE(n.webhook_delivery_override, c.delivery_url)
+				FROM events e JOIN messages m ON m.id = e.message_id JOIN api_clients c ON c.id = e.api_client_id
+				LEFT JOIN numbers n ON n.id = m.number_id AND n.api_client_id = e.api_client_id
+				WHERE e.id = ?`, id).Scan(&e.ID, &e.APIClientID, &e.Type, &inbound, &delivery)
+			if err != nil {
+				return notFound(err, "replay event "+id)
+			}
+			url := delivery.String
+			if e.Type == "message.inbound" {
+				url = inbound.String
+			}
+			d := platform.NewDelivery(e, url, now)
+			if err := insertEvents(ctx, x, nil, []platform.Delivery{d}); err != nil {
+				return err
+			}
+			out = append(out, d)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// FailedEventsSince lists the events with a FAILED delivery updated at or
+// after since (and no later DELIVERED delivery), for bulk replay.
+func (db *DB) FailedEventsSince(ctx context.Context, since time.Time) ([]string, error) {
+	rows, err := db.r().query(ctx, `SELECT DISTINCT d.event_id FROM deliveries d
+		WHERE d.state = 'FAILED' AND d.updated_at >= ?
+		AND NOT EXISTS (SELECT 1 FROM deliveries o WHERE o.event_id = d.event_id AND o.state IN ('DELIVERED', 'PENDING'))
+		ORDER BY d.event_id`, ms(since))
+	if err != nil {
+		return nil, fmt.Errorf("failed events: %w", err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("failed events: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}

@@ -1,0 +1,64 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// PruneMessages deletes, in batches, messages last changed before `before`
+// that have no work left (not QUEUED, no PENDING delivery), with their
+// events, deliveries and attempts. It returns how many messages it deleted.
+func (db *DB) PruneMessages(ctx context.Context, before time.Time, batch int) (int, error) {
+	total := 0
+	for {
+		var ids []any
+		rows, err := db.r().query(ctx, `SELECT m.id FROM messages m WHERE m.updated_at < ? AND m.status <> 'QUEUED'
+			AND NOT EXISTS (SELECT 1 FROM events e JOIN deliveries d ON d.event_id = e.id
+				WHERE e.message_id = m.id AND d.state = 'PENDING') LIMIT ?`, ms(before), batch)
+		if err != nil {
+			return total, fmt.Errorf("prune: %w", err)
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return total, fmt.Errorf("prune: %w", err)
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if len(ids) == 0 {
+			return total, nil
+		}
+		in := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ") + ")"
+		err = db.tx(ctx, func(x q) error {
+			for _, stmt := range []string{
+				`DELETE FROM delivery_attempts WHERE delivery_id IN (SELECT d.id FROM deliveries d JOIN events e ON e.id = d.event_id WHERE e.message_id IN ` + in + `)`,
+				`DELETE FROM deliveries WHERE event_id IN (SELECT id FROM events WHERE message_id IN ` + in + `)`,
+				`DELETE FROM events WHERE message_id IN ` + in,
+				`DELETE FROM messages WHERE id IN ` + in,
+			} {
+				if _, err := x.exec(ctx, stmt, ids...); err != nil {
+					return fmt.Errorf("prune: %w", err)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return total, err
+		}
+		total += len(ids)
+	}
+}
+
+// QueueDepth counts the work waiting: QUEUED messages and PENDING deliveries.
+func (db *DB) QueueDepth(ctx context.Context) (messages, deliveries int, err error) {
+	err = db.r().row(ctx, `SELECT (SELECT COUNT(*) FROM messages WHERE status = 'QUEUED'),
+		(SELECT COUNT(*) FROM deliveries WHERE state = 'PENDING')`).Scan(&messages, &deliveries)
+	if err != nil {
+		err = fmt.Errorf("queue depth: %w", err)
+	}
+	return messages, deliveries, err
+}

@@ -1,0 +1,149 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/redcloud-core/redcloud"
+	"github.com/redcloud-core/redcloud/internal/platform"
+)
+
+// ClaimMessages leases up to limit QUEUED messages that are due, for owner
+// until leaseUntil. A row whose lease expired (its worker died) is due again.
+func (db *DB) ClaimMessages(ctx context.Context, owner string, now, leaseUntil time.Time, limit int) ([]platform.Message, error) {
+	var out []platform.Message
+	err := db.tx(ctx, func(x q) error {
+		rows, err := x.query(ctx, `UPDATE messages SET lease_owner = ?, lease_until = ?
+			WHERE id IN (SELECT id FROM messages
+				WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?)
+				ORDER BY next_attempt_at LIMIT ?`+db.dialect.skipLocked+`)
+			RETURNING `+messageColumns, owner, ms(leaseUntil), ms(now), ms(now), limit)
+		if err != nil {
+			return fmt.Errorf("claim messages: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			m, err := scanMessage(rows)
+			if err != nil {
+				return fmt.Errorf("claim messages: %w", err)
+			}
+			out = append(out, m)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// Transition moves one message on: the new state of the message and, for a
+// status change, its event and the event's deliveries. It applies only if
+// the message is still in FromStatus at FromSequence (and, when LeaseOwner
+// is set, still leased by it), so two workers or a late receipt can never
+// produce a second event for one step.
+type Transition struct {
+	Message      platform.Message // new state
+	FromStatus   string
+	FromSequence int64
+	LeaseOwner   string
+	Event        *platform.Event
+	Deliveries   []platform.Delivery
+}
+
+// ApplyTransitions commits transitions in one transaction and reports, per
+// transition, whether it applied.
+func (db *DB) ApplyTransitions(ctx context.Context, ts []Transition) ([]bool, error) {
+	applied := make([]bool, len(ts))
+	err := db.tx(ctx, func(x q) error {
+		for i, t := range ts {
+			ok, err := applyTransition(ctx, x, t)
+			if err != nil {
+				return err
+			}
+			applied[i] = ok
+		}
+		return nil
+	})
+	return applied, err
+}
+
+func applyTransition(ctx context.Context, x q, t Transition) (bool, error) {
+	m := t.Message
+	var next any
+	if m.NextAttemptAt != nil {
+		next = ms(*m.NextAttemptAt)
+	}
+	query := `UPDATE messages SET status = ?, provider_ref = ?, failure_code = ?, failure_message = ?, sequence = ?,
+		attempts = ?, next_attempt_at = ?, lease_owner = NULL, lease_until = NULL, updated_at = ?
+		WHERE id = ? AND status = ? AND sequence = ?`
+	args := []any{m.Status, m.ProviderRef, m.FailureCode, m.FailureMessage, m.Sequence, m.Attempts, next,
+		ms(m.UpdatedAt), m.ID, t.FromStatus, t.FromSequence}
+	if t.LeaseOwner != "" {
+		query += ` AND lease_owner = ?`
+		args = append(args, t.LeaseOwner)
+	}
+	res, err := x.exec(ctx, query, args...)
+	if err != nil {
+		return false, fmt.Errorf("apply transition: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return false, nil
+	}
+	if t.Event != nil {
+		if err := insertEvents(ctx, x, []platform.Event{*t.Event}, t.Deliveries); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+// GetMessageByID returns a message whoever owns it (pipeline use).
+func (db *DB) GetMessageByID(ctx context.Context, id string) (platform.Message, error) {
+	m, err := scanMessage(db.r().row(ctx, `SELECT `+messageColumns+` FROM messages WHERE id = ?`, id))
+	if err != nil {
+		return m, notFound(err, "get message "+id)
+	}
+	return m, nil
+}
+
+// GetMessageByProviderRef returns the outbound message with a provider reference.
+func (db *DB) GetMessageByProviderRef(ctx context.Context, ref string) (platform.Message, error) {
+	m, err := scanMessage(db.r().row(ctx, `SELECT `+messageColumns+` FROM messages WHERE provider_ref = ? AND direction = 'outbound'`, ref))
+	if err != nil {
+		return m, notFound(err, "get message by provider ref")
+	}
+	return m, nil
+}
+
+// ListSent returns outbound messages in SENT, oldest first, after the id
+// given (paging), for providers that must resume receipts after a restart.
+func (db *DB) ListSent(ctx context.Context, afterID string, limit int) ([]platform.Message, error) {
+	rows, err := db.r().query(ctx, `SELECT `+messageColumns+` FROM messages
+		WHERE status = ? AND direction = 'outbound' AND id > ? ORDER BY id LIMIT ?`, redcloud.MessageSent, afterID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list sent: %w", err)
+	}
+	defer rows.Close()
+	var out []platform.Message
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list sent: %w", err)
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// Routing returns what routing a new event needs: the API client (URLs) and
+// the number (overrides).
+func (db *DB) Routing(ctx context.Context, clientID, numberID string) (platform.APIClient, platform.Number, error) {
+	c, err := db.GetAPIClient(ctx, clientID)
+	if err != nil {
+		return c, platform.Number{}, err
+	}
+	n, err := db.GetNumber(ctx, numberID)
+	if err != nil {
+		return c, n, err
+	}
+	return c, n, nil
+}
