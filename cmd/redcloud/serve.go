@@ -13,7 +13,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/redcloud-core/redcloud/internal/httpapi"
+	"github.com/redcloud-core/redcloud/internal/metrics"
+	"github.com/redcloud-core/redcloud/internal/pipeline"
 	"github.com/redcloud-core/redcloud/internal/platform"
+	"github.com/redcloud-core/redcloud/internal/provider/sandbox"
 	"github.com/redcloud-core/redcloud/internal/store"
 )
 
@@ -27,6 +30,12 @@ type serveOptions struct {
 	idempotencyTTL     time.Duration
 	messageValidity    time.Duration
 	shutdownTimeout    time.Duration
+	sandboxDelay       time.Duration
+	providerRetry      string
+	webhookRetry       string
+	lease              time.Duration
+	pollInterval       time.Duration
+	retention          time.Duration
 }
 
 func serveCmd() *cobra.Command {
@@ -55,6 +64,12 @@ for example REDCLOUD_DB=/var/lib/redcloud.db or REDCLOUD_RATE_LIMIT=0.`,
 	f.Float64Var(&o.rateLimit, "rate-limit", 100, "requests per second per API client (burst 2x); 0 disables")
 	f.DurationVar(&o.idempotencyTTL, "idempotency-ttl", 24*time.Hour, "how long an accepted Idempotency-Key is remembered")
 	f.DurationVar(&o.messageValidity, "message-validity", 4*time.Hour, "how long a message may wait for the provider before it fails EXPIRED")
+	f.DurationVar(&o.sandboxDelay, "sandbox-delay", 100*time.Millisecond, "sandbox provider: wait before each step (send, receipt)")
+	f.StringVar(&o.providerRetry, "provider-retry-schedule", "2s,10s,30s,2m,5m,10m", "waits before retrying a transient provider failure (±10% jitter), comma-separated; none for no retries")
+	f.StringVar(&o.webhookRetry, "webhook-retry-schedule", "1m,5m,15m,60m", "waits before retrying a failed webhook attempt, comma-separated; none for no retries")
+	f.DurationVar(&o.lease, "lease", 30*time.Second, "how long a worker holds a claimed row; a crashed worker's rows are resumed after it (keep above 10s, the webhook timeout)")
+	f.DurationVar(&o.pollInterval, "poll-interval", time.Second, "fallback poll for due work (new work wakes workers at once)")
+	f.DurationVar(&o.retention, "retention", 720*time.Hour, "how long finished messages, events and deliveries are kept")
 	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long in-flight requests may finish after SIGTERM")
 	return cmd
 }
@@ -77,13 +92,35 @@ func serve(ctx context.Context, o serveOptions) error {
 		log.Warn("SANDBOX MODE: demo credentials are public; never use this database for real traffic",
 			"seeded", seeded, "clientId", platform.SandboxClientID)
 	}
-	api, err := httpapi.New(httpapi.Config{
-		Store: db, Sandbox: o.sandbox, TokenTTL: o.tokenTTL, RateLimit: o.rateLimit,
-		IdempotencyTTL: o.idempotencyTTL, MessageValidity: o.messageValidity, Logger: log,
+	providerRetry, err := pipeline.ParseSchedule(o.providerRetry)
+	if err != nil {
+		return fmt.Errorf("--provider-retry-schedule: %w", err)
+	}
+	webhookRetry, err := pipeline.ParseSchedule(o.webhookRetry)
+	if err != nil {
+		return fmt.Errorf("--webhook-retry-schedule: %w", err)
+	}
+	mx := metrics.New(db.QueueDepth)
+	pipe, err := pipeline.New(pipeline.Config{
+		Store: db, Provider: sandbox.New(o.sandboxDelay), Sandbox: o.sandbox,
+		ProviderRetrySchedule: providerRetry, WebhookRetrySchedule: webhookRetry,
+		Lease: o.lease, PollInterval: o.pollInterval, Retention: o.retention, Logger: log, Metrics: mx,
 	})
 	if err != nil {
 		return err
 	}
+	api, err := httpapi.New(httpapi.Config{
+		Store: db, Sandbox: o.sandbox, TokenTTL: o.tokenTTL, RateLimit: o.rateLimit,
+		IdempotencyTTL: o.idempotencyTTL, MessageValidity: o.messageValidity, Logger: log,
+		Metrics: mx, OnAccept: pipe.Notify,
+	})
+	if err != nil {
+		return err
+	}
+	if err := pipe.Start(ctx); err != nil {
+		return err
+	}
+	defer pipe.Stop()
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return err

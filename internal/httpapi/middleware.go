@@ -90,6 +90,7 @@ func (s *Server) logRequest(r *http.Request, ri *reqInfo, status int, start time
 	if route == "" {
 		route = "unrouted"
 	}
+	s.cfg.Metrics.Request(route, status)
 	s.log.Info("request", "requestId", ri.id, "method", r.Method, "route", route, "status", status,
 		"latencyMs", float64(time.Since(start).Microseconds())/1000, "apiClientId", ri.apiClientID)
 }

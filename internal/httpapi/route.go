@@ -22,6 +22,8 @@ func (s *Server) routes() http.Handler {
 		w.Header().Set("Content-Type", "application/yaml")
 		w.Write(api.Spec)
 	})
+	metricsHandler := s.cfg.Metrics.Handler()
+	handle("GET /metrics", metricsHandler.ServeHTTP)
 	handle("POST /api/auth/token", s.token)
 	handle("GET /api/core/whoami", s.auth("", s.whoami))
 	handle("GET /api/core/numbers", s.auth(redcloud.CapNumbersRead, s.listNumbers))

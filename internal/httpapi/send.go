@@ -80,6 +80,7 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.cfg.OnAccept()
+	s.cfg.Metrics.Accepted(len(a.Messages))
 	writeRaw(w, rec.Status, rec.Response)
 }
 

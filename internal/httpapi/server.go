@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/redcloud-core/redcloud/internal/metrics"
 	"github.com/redcloud-core/redcloud/internal/store"
 )
 
@@ -42,6 +43,9 @@ type Config struct {
 	// OnAccept is called after a send or inbound message commits, to wake the
 	// pipeline. Default none.
 	OnAccept func()
+	// Metrics counts requests and acceptances and is served at /metrics.
+	// Default: a fresh registry without queue gauges.
+	Metrics *metrics.Metrics
 }
 
 // Server serves the API.
@@ -84,6 +88,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = metrics.New(nil)
 	}
 	if cfg.OnAccept == nil {
 		cfg.OnAccept = func() {}

@@ -1,0 +1,99 @@
+// Package metrics holds the server's Prometheus metrics, served at /metrics.
+package metrics
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Metrics is the set of collectors on one registry.
+type Metrics struct {
+	reg             *prometheus.Registry
+	requests        *prometheus.CounterVec
+	accepted        prometheus.Counter
+	messages        *prometheus.CounterVec
+	attempts        *prometheus.CounterVec
+	attemptLatency  prometheus.Histogram
+	deliveryLatency prometheus.Histogram
+}
+
+// QueueDepth reports the work waiting (store.DB.QueueDepth).
+type QueueDepth func(ctx context.Context) (messages, deliveries int, err error)
+
+// New registers the collectors; depth, when not nil, backs the queue gauges.
+func New(depth QueueDepth) *Metrics {
+	m := &Metrics{
+		reg: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "redcloud_http_requests_total", Help: "HTTP requests by route and status.",
+		}, []string{"route", "status"}),
+		accepted: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "redcloud_sends_accepted_total", Help: "Messages accepted by POST /api/core/messages/send (one per recipient).",
+		}),
+		messages: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "redcloud_message_transitions_total", Help: "Message status transitions by the status reached.",
+		}, []string{"status"}),
+		attempts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "redcloud_webhook_attempts_total", Help: "Webhook delivery attempts by outcome (success, failure).",
+		}, []string{"outcome"}),
+		attemptLatency: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "redcloud_webhook_attempt_seconds", Help: "Duration of one webhook attempt.",
+			Buckets: prometheus.ExponentialBuckets(0.001, 2.5, 12),
+		}),
+		deliveryLatency: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "redcloud_webhook_delivery_latency_seconds", Help: "From event creation to successful delivery.",
+			Buckets: prometheus.ExponentialBuckets(0.005, 2.5, 14),
+		}),
+	}
+	m.reg.MustRegister(m.requests, m.accepted, m.messages, m.attempts, m.attemptLatency, m.deliveryLatency,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if depth != nil {
+		gauge := func(name, help string, pick func(int, int) int) prometheus.GaugeFunc {
+			return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, func() float64 {
+				ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+				defer cancel()
+				msgs, dels, err := depth(ctx)
+				if err != nil {
+					return -1
+				}
+				return float64(pick(msgs, dels))
+			})
+		}
+		m.reg.MustRegister(
+			gauge("redcloud_queue_messages", "QUEUED messages waiting for the provider.", func(m, _ int) int { return m }),
+			gauge("redcloud_queue_deliveries", "PENDING webhook deliveries.", func(_, d int) int { return d }),
+		)
+	}
+	return m
+}
+
+// Handler serves the metrics in the Prometheus text format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+}
+
+// Request counts one HTTP request.
+func (m *Metrics) Request(route string, status int) {
+	m.requests.WithLabelValues(route, strconv.Itoa(status)).Inc()
+}
+
+// Accepted counts accepted messages.
+func (m *Metrics) Accepted(n int) { m.accepted.Add(float64(n)) }
+
+// MessageStatus counts a transition to status.
+func (m *Metrics) MessageStatus(status string) { m.messages.WithLabelValues(status).Inc() }
+
+// WebhookAttempt counts one attempt.
+func (m *Metrics) WebhookAttempt(outcome string, latency time.Duration) {
+	m.attempts.WithLabelValues(outcome).Inc()
+	m.attemptLatency.Observe(latency.Seconds())
+}
+
+// DeliveryLatency observes event-to-delivered time.
+func (m *Metrics) DeliveryLatency(d time.Duration) { m.deliveryLatency.Observe(d.Seconds()) }
