@@ -67,7 +67,9 @@ func TestKillRestartLosesNothing(t *testing.T) {
 	payload := func(i int) map[string]any {
 		return map[string]any{"sendFrom": "num_abc123", "to": restartRecipients, "messageType": "SMS", "text": fmt.Sprintf("batch %d", i)}
 	}
-	key := func(i int) map[string]string { return map[string]string{"Idempotency-Key": fmt.Sprintf("restart-%d", i)} }
+	key := func(i int) map[string]string {
+		return map[string]string{"Idempotency-Key": fmt.Sprintf("restart-%d", i)}
+	}
 
 	// Send in the background; kill the server once a third is accepted.
 	var mu sync.Mutex
