@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"reflect"
+	"slices"
 	"strings"
 )
 
@@ -27,7 +28,38 @@ func decodeStrict(body []byte, v any) *Error {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return Invalid("", "request body must hold exactly one JSON object")
 	}
-	return nil
+	return exactNames(trimmed, v)
+}
+
+// exactNames rejects keys that encoding/json matched to a struct field only
+// case-insensitively ("SENDFROM" for "sendFrom"): a misspelt field must not
+// be taken silently.
+func exactNames(body []byte, v any) *Error {
+	t := reflect.TypeOf(v)
+	if t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
+		return nil
+	}
+	t = t.Elem()
+	names := make(map[string]bool, t.NumField())
+	for i := 0; i < t.NumField(); i++ {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		names[name] = true
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(body, &raw); err != nil {
+		return Invalid("", "request body is not valid JSON")
+	}
+	keys := make([]string, 0, len(raw))
+	for k := range raw {
+		if !names[k] {
+			keys = append(keys, k)
+		}
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	slices.Sort(keys)
+	return Invalid(keys[0], "unknown field "+keys[0]).With("reason", "unknown_field")
 }
 
 func jsonError(err error) *Error {

@@ -109,7 +109,7 @@ type AcceptInput struct {
 // message per accepted recipient, due for the provider at once.
 func NewAcceptance(in AcceptInput) Acceptance {
 	now := in.Now.UTC().Truncate(time.Millisecond)
-	resp := redcloud.SendResponse{Results: make([]redcloud.SendResult, 0, len(in.Recipients)), Errors: in.Errors}
+	resp := redcloud.SendResponse{Results: make([]redcloud.AcceptedRecipient, 0, len(in.Recipients)), Errors: in.Errors}
 	if resp.Errors == nil {
 		resp.Errors = []redcloud.RecipientError{}
 	}
@@ -127,7 +127,7 @@ func NewAcceptance(in AcceptInput) Acceptance {
 		a.Messages = append(a.Messages, m)
 		a.Events = append(a.Events, e)
 		a.Deliveries = append(a.Deliveries, NewDelivery(e, url, now))
-		resp.Results = append(resp.Results, redcloud.SendResult{To: r.To, MessageID: m.ID, Status: redcloud.MessageQueued})
+		resp.Results = append(resp.Results, redcloud.AcceptedRecipient{To: r.To, MessageID: m.ID, Status: redcloud.MessageQueued})
 	}
 	body, _ := jsonMarshal(resp)
 	canonical := in.Send.Canonical()

@@ -2,6 +2,8 @@ package platform
 
 import (
 	"encoding/json"
+	"maps"
+	"slices"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -79,7 +81,7 @@ func DecodeWebhookURLs(body []byte, sandbox bool) (WebhookURLsInput, *Error) {
 	if err := decodeStrict(body, &raw); err != nil {
 		return in, err
 	}
-	for k := range raw {
+	for _, k := range slices.Sorted(maps.Keys(raw)) { // the same field for the same body every time
 		if k != "deliveryUrl" && k != "inboundUrl" {
 			return in, Invalid(k, "unknown field "+k).With("reason", "unknown_field")
 		}

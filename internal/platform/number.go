@@ -45,8 +45,10 @@ func DecodeSearch(body []byte) (SearchInput, *Error) {
 		return in, Invalid("zipCode", "zipCode must be five digits")
 	case in.Limit != nil && (*in.Limit < 1 || *in.Limit > MaxSearchLimit):
 		return in, Invalid("limit", "limit must be an integer from 1 to 100")
-	case len(in.City) > 100 || len(in.RateCenter) > 100:
-		return in, Invalid("", "city and rateCenter must be at most 100 characters")
+	case utf8.RuneCountInString(in.City) > 100:
+		return in, Invalid("city", "city must be at most 100 characters")
+	case utf8.RuneCountInString(in.RateCenter) > 100:
+		return in, Invalid("rateCenter", "rateCenter must be at most 100 characters")
 	}
 	return in, nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -166,10 +167,10 @@ func DiffFields(a, b []byte) []string {
 		}
 	}
 	add("sendFrom", x.SendFrom == y.SendFrom)
-	add("to", strings.Join(x.To, "\x00") == strings.Join(y.To, "\x00") && len(x.To) == len(y.To))
+	add("to", slices.Equal(x.To, y.To))
 	add("messageType", x.MessageType == y.MessageType)
 	add("text", x.Text == y.Text)
-	add("mediaUrls", strings.Join(x.MediaURLs, "\x00") == strings.Join(y.MediaURLs, "\x00") && len(x.MediaURLs) == len(y.MediaURLs))
+	add("mediaUrls", slices.Equal(x.MediaURLs, y.MediaURLs))
 	add("externalReference", x.ExternalReference == y.ExternalReference)
 	return diff
 }

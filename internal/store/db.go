@@ -14,7 +14,9 @@ import (
 	"strings"
 	"time"
 
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
@@ -28,6 +30,7 @@ type DB struct {
 	write   *sql.DB
 	read    *sql.DB
 	dialect dialect
+	dsn     string
 	now     func() time.Time
 }
 
@@ -37,14 +40,18 @@ type Option func(*DB)
 // WithClock sets the clock used for created/updated times (tests).
 func WithClock(now func() time.Time) Option { return func(db *DB) { db.now = now } }
 
-// Open opens the database named by dsn — a SQLite file path — and applies
-// the migrations.
+// Open opens the database named by dsn — a postgres:// or postgresql://
+// URL, or else a SQLite file path — and applies the migrations.
 func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
-	db := &DB{now: time.Now}
+	db := &DB{now: time.Now, dsn: dsn}
 	for _, o := range opts {
 		o(db)
 	}
-	if err := db.openSQLite(dsn); err != nil {
+	open := db.openSQLite
+	if IsPostgres(dsn) {
+		open = db.openPostgres
+	}
+	if err := open(dsn); err != nil {
 		return nil, err
 	}
 	if err := db.migrate(ctx); err != nil {
@@ -80,12 +87,45 @@ func (db *DB) openSQLite(path string) error {
 	return nil
 }
 
+// IsPostgres reports whether dsn names a PostgreSQL database.
+func IsPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+func (db *DB) openPostgres(dsn string) error {
+	d, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return fmt.Errorf("open postgres: %w", err)
+	}
+	d.SetMaxOpenConns(32)
+	d.SetMaxIdleConns(32)
+	d.SetConnMaxIdleTime(5 * time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := d.PingContext(ctx); err != nil {
+		d.Close()
+		return fmt.Errorf("open postgres: %w", err)
+	}
+	db.write, db.read, db.dialect = d, d, postgresDialect
+	return nil
+}
+
 func (db *DB) migrate(ctx context.Context) error {
 	sub, err := fs.Sub(migrations, "migrations/"+db.dialect.name)
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}
-	p, err := goose.NewProvider(db.dialect.goose, db.write, sub)
+	var opts []goose.ProviderOption
+	if db.dialect.name == "postgres" {
+		// Several processes may start at once: an advisory lock makes one
+		// migrate while the others wait.
+		locker, err := lock.NewPostgresSessionLocker()
+		if err != nil {
+			return fmt.Errorf("migrations: %w", err)
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	p, err := goose.NewProvider(db.dialect.goose, db.write, sub, opts...)
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}
@@ -114,9 +154,11 @@ func (db *DB) Ready(ctx context.Context) error {
 
 // Close closes the database.
 func (db *DB) Close() error {
-	err := db.read.Close()
-	if e := db.write.Close(); e != nil {
-		err = e
+	err := db.write.Close()
+	if db.read != db.write {
+		if e := db.read.Close(); e != nil {
+			err = e
+		}
 	}
 	return err
 }
@@ -133,9 +175,19 @@ type dialect struct {
 	// skipLocked ends a claiming subquery: PostgreSQL skips rows another
 	// transaction holds; SQLite has a single writer and needs nothing.
 	skipLocked string
+	// notify, run inside a transaction that creates work, wakes the workers
+	// of every process when it commits.
+	notify string
 }
 
-var sqliteDialect = dialect{name: "sqlite", goose: goose.DialectSQLite3, rebind: func(q string) string { return q }}
+var (
+	sqliteDialect   = dialect{name: "sqlite", goose: goose.DialectSQLite3, rebind: func(q string) string { return q }}
+	postgresDialect = dialect{name: "postgres", goose: goose.DialectPostgres, rebind: postgresRebind,
+		skipLocked: " FOR UPDATE SKIP LOCKED", notify: "SELECT pg_notify('" + notifyChannel + "', '')"}
+)
+
+// notifyChannel is the LISTEN/NOTIFY channel for new work.
+const notifyChannel = "redcloud_work"
 
 // postgresRebind turns '?' into $1, $2, … (queries hold no '?' literals).
 func postgresRebind(q string) string {
@@ -217,6 +269,8 @@ func nullStr(s sql.NullString) *string {
 	v := s.String
 	return &v
 }
+
+func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
 
 // notFound maps sql.ErrNoRows to platform.ErrNotFound.
 func notFound(err error, what string) error {

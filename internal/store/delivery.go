@@ -237,7 +237,7 @@ func (db *DB) ReplayEvents(ctx context.Context, eventIDs []string, now time.Time
 			}
 			out = append(out, d)
 		}
-		return nil
+		return notifyWork(ctx, x)
 	})
 	return out, err
 }

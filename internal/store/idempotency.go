@@ -11,7 +11,6 @@ import (
 	"github.com/redcloud-core/redcloud/internal/platform"
 )
 
-
 // GetIdempotency returns the live record of (clientID, key);
 // platform.ErrNotFound when there is none or it expired.
 func (db *DB) GetIdempotency(ctx context.Context, clientID, key string, now time.Time) (platform.IdempotencyRecord, error) {
@@ -59,7 +58,10 @@ func (db *DB) Accept(ctx context.Context, a platform.Acceptance) (rec platform.I
 				return err
 			}
 		}
-		return insertEvents(ctx, x, a.Events, a.Deliveries)
+		if err := insertEvents(ctx, x, a.Events, a.Deliveries); err != nil {
+			return err
+		}
+		return notifyWork(ctx, x)
 	})
 	if errors.Is(err, errKeyTaken) {
 		// The winner has committed (SQLite serialises writers; PostgreSQL's
@@ -187,6 +189,9 @@ func (db *DB) InsertInbound(ctx context.Context, m platform.Message, e platform.
 		if err := insertMessage(ctx, x, m); err != nil {
 			return err
 		}
-		return insertEvents(ctx, x, []platform.Event{e}, []platform.Delivery{d})
+		if err := insertEvents(ctx, x, []platform.Event{e}, []platform.Delivery{d}); err != nil {
+			return err
+		}
+		return notifyWork(ctx, x)
 	})
 }

@@ -54,12 +54,17 @@ type Transition struct {
 func (db *DB) ApplyTransitions(ctx context.Context, ts []Transition) ([]bool, error) {
 	applied := make([]bool, len(ts))
 	err := db.tx(ctx, func(x q) error {
+		events := false
 		for i, t := range ts {
 			ok, err := applyTransition(ctx, x, t)
 			if err != nil {
 				return err
 			}
 			applied[i] = ok
+			events = events || ok && t.Event != nil
+		}
+		if events {
+			return notifyWork(ctx, x)
 		}
 		return nil
 	})
@@ -114,11 +119,13 @@ func (db *DB) GetMessageByProviderRef(ctx context.Context, ref string) (platform
 	return m, nil
 }
 
-// ListSent returns outbound messages in SENT, oldest first, after the id
-// given (paging), for providers that must resume receipts after a restart.
-func (db *DB) ListSent(ctx context.Context, afterID string, limit int) ([]platform.Message, error) {
+// ListSent returns outbound messages in SENT last changed in [from, to),
+// by id after afterID (paging), for providers that must resume receipts
+// after a restart.
+func (db *DB) ListSent(ctx context.Context, from, to time.Time, afterID string, limit int) ([]platform.Message, error) {
 	rows, err := db.r().query(ctx, `SELECT `+messageColumns+` FROM messages
-		WHERE status = ? AND direction = 'outbound' AND id > ? ORDER BY id LIMIT ?`, redcloud.MessageSent, afterID, limit)
+		WHERE status = ? AND direction = 'outbound' AND updated_at >= ? AND updated_at < ? AND id > ? ORDER BY id LIMIT ?`,
+		redcloud.MessageSent, ms(from), ms(to), afterID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list sent: %w", err)
 	}

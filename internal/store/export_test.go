@@ -1,0 +1,8 @@
+package store
+
+import "database/sql"
+
+// Handles returns the store's writer and reader pools, so that external
+// tests can check what the store API does not show (per-connection
+// pragmas, row counts). Tests only read through them.
+func Handles(db *DB) (write, read *sql.DB) { return db.write, db.read }
