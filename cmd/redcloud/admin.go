@@ -45,7 +45,7 @@ else (unknown id, duplicate, database error).`,
 	}
 	cmd.PersistentFlags().StringVar(&a.dbPath, "db", "redcloud.db", "SQLite database file (env REDCLOUD_DB)")
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &exitError{code: 2, err: err} })
-	cmd.AddCommand(a.accountCmd(), a.clientCmd(), a.numberCmd())
+	cmd.AddCommand(a.accountCmd(), a.clientCmd(), a.numberCmd(), a.deliveryCmd(), a.eventCmd())
 	return cmd
 }
 

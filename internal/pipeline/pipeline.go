@@ -69,16 +69,47 @@ func (p *Pipeline) Start(ctx context.Context) error {
 		p.cancel()
 		return err
 	}
-	if r, ok := p.cfg.Provider.(provider.Resumer); ok {
-		if err := p.resume(ctx, r); err != nil {
-			p.log.Error("resume provider receipts", "err", err)
-		}
-	}
-	p.wg.Add(3)
+	p.wg.Add(4)
 	go p.loop(ctx, p.wakeSend, p.sendDue)
 	go p.loop(ctx, p.wakeDispatch, p.dispatchDue)
 	go p.pruneLoop(ctx)
+	go func() {
+		defer p.wg.Done()
+		p.db.Listen(ctx, p.Notify) // other processes' new work (PostgreSQL)
+	}()
+	if r, ok := p.cfg.Provider.(provider.Resumer); ok {
+		p.wg.Add(1)
+		go p.resumeLoop(ctx, r)
+	}
 	return nil
+}
+
+// resumeLoop tells a Resumer about messages waiting for a receipt: at start
+// every SENT message, then, every lease period, those SENT for longer than a
+// lease — the process that sent them may have died with their receipts.
+// A repeated receipt is harmless: it changes nothing on a terminal message.
+func (p *Pipeline) resumeLoop(ctx context.Context, r provider.Resumer) {
+	defer p.wg.Done()
+	from := time.Time{}
+	t := time.NewTicker(p.cfg.Lease)
+	defer t.Stop()
+	for {
+		to := p.cfg.Now().Add(-p.cfg.Lease)
+		if from.IsZero() {
+			to = p.cfg.Now()
+		}
+		if err := p.resume(ctx, r, from, to); err != nil && ctx.Err() == nil {
+			p.log.Error("resume provider receipts", "err", err)
+		}
+		// Later sweeps look back one hour: long enough for any receipt that
+		// the sandbox schedules, short enough to stay cheap.
+		from = p.cfg.Now().Add(-time.Hour)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // Stop stops claiming, lets sends and attempts in flight finish, then stops
@@ -141,10 +172,10 @@ func (p *Pipeline) Prune(ctx context.Context) {
 	p.log.Info("pruned", "tokens", tokens, "idempotencyKeys", keys, "messages", msgs)
 }
 
-func (p *Pipeline) resume(ctx context.Context, r provider.Resumer) error {
+func (p *Pipeline) resume(ctx context.Context, r provider.Resumer, from, to time.Time) error {
 	after := ""
 	for {
-		ms, err := p.db.ListSent(ctx, after, 500)
+		ms, err := p.db.ListSent(ctx, from, to, after, 500)
 		if err != nil {
 			return err
 		}
