@@ -109,4 +109,3 @@ func (p *Pipeline) post(ctx context.Context, j store.DeliveryJob, attempt int) (
 	}
 	return resp.StatusCode, ""
 }
-
