@@ -40,12 +40,12 @@ type SendRequest struct {
 // SendResponse is the 202 body of a send: accepted recipients in Results,
 // rejected ones in Errors. Both are always present on the wire.
 type SendResponse struct {
-	Results []SendResult     `json:"results"`
-	Errors  []RecipientError `json:"errors"`
+	Results []AcceptedRecipient `json:"results"`
+	Errors  []RecipientError    `json:"errors"`
 }
 
-// SendResult is one accepted recipient.
-type SendResult struct {
+// AcceptedRecipient is one accepted recipient of a send: its own message.
+type AcceptedRecipient struct {
 	To        string `json:"to"`
 	MessageID string `json:"messageId"`
 	Status    string `json:"status"`
