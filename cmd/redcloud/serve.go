@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"time"
 
@@ -36,6 +37,7 @@ type serveOptions struct {
 	lease              time.Duration
 	pollInterval       time.Duration
 	retention          time.Duration
+	role               string
 }
 
 func serveCmd() *cobra.Command {
@@ -57,7 +59,8 @@ for example REDCLOUD_DB=/var/lib/redcloud.db or REDCLOUD_RATE_LIMIT=0.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.addr, "addr", "127.0.0.1:8080", "listen address")
-	f.StringVar(&o.db, "db", "redcloud.db", "SQLite database file")
+	f.StringVar(&o.db, "db", "redcloud.db", "SQLite database file, or a postgres:// URL")
+	f.StringVar(&o.role, "role", "all", "all: API and workers; api: API only; worker: pipeline and webhook workers only (serves /healthz, /readyz, /metrics)")
 	f.BoolVar(&o.sandbox, "sandbox", true, "sandbox mode: seed demo data, sandbox routes and faults, http webhooks allowed")
 	f.BoolVar(&o.allowPublicSandbox, "allow-public-sandbox", false, "let sandbox mode listen on a non-loopback address (its credentials are public)")
 	f.DurationVar(&o.tokenTTL, "token-ttl", time.Hour, "access token lifetime")
@@ -76,6 +79,9 @@ for example REDCLOUD_DB=/var/lib/redcloud.db or REDCLOUD_RATE_LIMIT=0.`,
 
 func serve(ctx context.Context, o serveOptions) error {
 	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	if o.role != "all" && o.role != "api" && o.role != "worker" {
+		return fmt.Errorf("--role %q: use all, api or worker", o.role)
+	}
 	if o.sandbox && !o.allowPublicSandbox && !loopback(o.addr) {
 		return fmt.Errorf("sandbox mode uses published demo credentials and listens on loopback only; %q is not loopback (use --allow-public-sandbox to override, or --sandbox=false)", o.addr)
 	}
@@ -109,18 +115,27 @@ func serve(ctx context.Context, o serveOptions) error {
 	if err != nil {
 		return err
 	}
+	onAccept := pipe.Notify
+	if o.role == "api" {
+		onAccept = nil // workers elsewhere wake on PostgreSQL NOTIFY
+		if !store.IsPostgres(o.db) {
+			log.Warn("--role api on SQLite: no process moves messages on unless a worker shares the file")
+		}
+	}
 	api, err := httpapi.New(httpapi.Config{
 		Store: db, Sandbox: o.sandbox, TokenTTL: o.tokenTTL, RateLimit: o.rateLimit,
 		IdempotencyTTL: o.idempotencyTTL, MessageValidity: o.messageValidity, Logger: log,
-		Metrics: mx, OnAccept: pipe.Notify,
+		Metrics: mx, OnAccept: onAccept, OperationalOnly: o.role == "worker",
 	})
 	if err != nil {
 		return err
 	}
-	if err := pipe.Start(ctx); err != nil {
-		return err
+	if o.role != "api" {
+		if err := pipe.Start(ctx); err != nil {
+			return err
+		}
+		defer pipe.Stop()
 	}
-	defer pipe.Stop()
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return err
@@ -133,7 +148,7 @@ func serve(ctx context.Context, o serveOptions) error {
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	log.Info("listening", "addr", ln.Addr().String(), "sandbox", o.sandbox, "db", o.db)
+	log.Info("listening", "addr", ln.Addr().String(), "sandbox", o.sandbox, "role", o.role, "db", redactDSN(o.db))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -166,4 +181,12 @@ func loopback(addr string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// redactDSN hides a password in a postgres:// URL before it is logged.
+func redactDSN(dsn string) string {
+	if u, err := url.Parse(dsn); err == nil && u.User != nil {
+		return u.Redacted()
+	}
+	return dsn
 }

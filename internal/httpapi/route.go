@@ -24,6 +24,9 @@ func (s *Server) routes() http.Handler {
 	})
 	metricsHandler := s.cfg.Metrics.Handler()
 	handle("GET /metrics", metricsHandler.ServeHTTP)
+	if s.cfg.OperationalOnly {
+		return s.middleware(withUnrouted(s, mux))
+	}
 	handle("POST /api/auth/token", s.token)
 	handle("GET /api/core/whoami", s.auth("", s.whoami))
 	handle("GET /api/core/numbers", s.auth(redcloud.CapNumbersRead, s.listNumbers))
@@ -36,14 +39,19 @@ func (s *Server) routes() http.Handler {
 		handle("PUT /api/sandbox/webhooks", s.auth("", s.sandboxWebhooks))
 		handle("POST /api/sandbox/inbound", s.auth("", s.sandboxInbound))
 	}
-	routed := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return s.middleware(withUnrouted(s, mux))
+}
+
+// withUnrouted serves mux, answering what it has no route for in the
+// contract's shape.
+func withUnrouted(s *Server, mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, pattern := mux.Handler(r); pattern != "" {
 			mux.ServeHTTP(w, r)
 			return
 		}
 		s.unrouted(w, r, mux)
 	})
-	return s.middleware(routed)
 }
 
 // unrouted answers what the mux has no handler for: 405 with Allow when the

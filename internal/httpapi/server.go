@@ -34,6 +34,7 @@ type Config struct {
 	MessageValidity time.Duration
 	// AuthFailureLimit failed token requests per AuthFailureWindow, per
 	// client_id and per remote address, lead to 429. Defaults 10 and 1m.
+	// Counted in the database: the limit holds across server processes.
 	AuthFailureLimit  int
 	AuthFailureWindow time.Duration
 	// Logger receives request and error logs. Default slog.Default().
@@ -43,6 +44,9 @@ type Config struct {
 	// OnAccept is called after a send or inbound message commits, to wake the
 	// pipeline. Default none.
 	OnAccept func()
+	// OperationalOnly serves only /healthz, /readyz and /metrics (a worker
+	// process). Default false.
+	OperationalOnly bool
 	// Metrics counts requests and acceptances and is served at /metrics.
 	// Default: a fresh registry without queue gauges.
 	Metrics *metrics.Metrics
@@ -55,7 +59,6 @@ type Server struct {
 	log      *slog.Logger
 	now      func() time.Time
 	limits   *rateLimits
-	throttle *authThrottle
 	handler  http.Handler
 	draining atomic.Bool
 }
@@ -96,8 +99,7 @@ func New(cfg Config) (*Server, error) {
 		cfg.OnAccept = func() {}
 	}
 	s := &Server{cfg: cfg, db: cfg.Store, log: cfg.Logger, now: cfg.Now,
-		limits:   newRateLimits(cfg.RateLimit, cfg.RateBurst),
-		throttle: newAuthThrottle(cfg.AuthFailureLimit, cfg.AuthFailureWindow, cfg.Now)}
+		limits: newRateLimits(cfg.RateLimit, cfg.RateBurst)}
 	s.handler = s.routes()
 	return s, nil
 }

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"errors"
+	"math"
 	"mime"
 	"net"
 	"net/http"
@@ -65,9 +66,17 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		s.oauthError(w, r, http.StatusBadRequest, redcloud.OAuthUnsupportedGrantType, "Only client_credentials is supported")
 		return
 	}
+	// Failed attempts are counted in the database, so the limit holds across
+	// every server process sharing it.
 	keys := []string{"client:" + id, "addr:" + remoteHost(r)}
-	if wait, blocked := s.throttle.blocked(keys...); blocked {
-		w.Header().Set("Retry-After", strconv.Itoa(wait))
+	now := s.now()
+	until, blocked, err := s.db.AuthBlocked(r.Context(), keys, s.cfg.AuthFailureLimit, s.cfg.AuthFailureWindow, now)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if blocked {
+		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(until.Sub(now).Seconds())))))
 		s.oauthError(w, r, http.StatusTooManyRequests, redcloud.OAuthTemporarilyUnavailable, "too many failed authentication attempts")
 		return
 	}
@@ -83,7 +92,9 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		hash = platform.HashSecret("unknown client")
 	}
 	if !platform.SecretMatches(secret, hash) || err != nil {
-		s.throttle.fail(keys...)
+		if err := s.db.AuthFailed(r.Context(), keys, s.cfg.AuthFailureWindow, now); err != nil {
+			s.log.Error("record failed authentication", "requestId", info(r).id, "err", err)
+		}
 		s.invalidClient(w, r, basic, msgClientAuthFailed)
 		return
 	}
@@ -97,7 +108,6 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	token := platform.NewSecret(platform.PrefixToken)
-	now := s.now()
 	if err := s.db.InsertToken(r.Context(), platform.Token{
 		Hash: platform.HashSecret(token), APIClientID: c.ID, ExpiresAt: now.Add(s.cfg.TokenTTL), CreatedAt: now,
 	}); err != nil {

@@ -12,6 +12,12 @@ import (
 func (db *DB) SeedIfEmpty(ctx context.Context, s platform.Seed) (bool, error) {
 	seeded := false
 	err := db.tx(ctx, func(x q) error {
+		if db.dialect.name == "postgres" {
+			// Processes starting at once: one seeds, the others then see it.
+			if _, err := x.exec(ctx, `SELECT pg_advisory_xact_lock(7270736)`); err != nil {
+				return fmt.Errorf("seed: %w", err)
+			}
+		}
 		var n int
 		if err := x.row(ctx, `SELECT COUNT(*) FROM accounts`).Scan(&n); err != nil {
 			return fmt.Errorf("seed: %w", err)
