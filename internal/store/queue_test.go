@@ -1,0 +1,307 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redcloud-core/redcloud"
+	"github.com/redcloud-core/redcloud/internal/platform"
+	"github.com/redcloud-core/redcloud/internal/store"
+	"github.com/redcloud-core/redcloud/webhook"
+)
+
+// queueN accepts n single-recipient sends, all due at t0, with the client's
+// delivery URL set so every event gets a PENDING delivery.
+func queueN(t *testing.T, db *store.DB, n int) (platform.APIClient, platform.Number, []string) {
+	t.Helper()
+	ctx := context.Background()
+	c, _, na, _ := twoClients(t, db)
+	url := "https://example.com/hooks"
+	c.DeliveryURL = &url
+	u := &url
+	must(t, db.SetWebhookURLs(ctx, c.ID, &u, nil))
+	var ids []string
+	for i := 0; i < n; i++ {
+		body := fmt.Sprintf(`{"sendFrom":"num_a","to":["+1555000%04d"],"messageType":"SMS","text":"m"}`, i)
+		a := acceptance(t, c, na, fmt.Sprintf("k%d", i), t0, time.Hour, body)
+		if _, created, err := db.Accept(ctx, a); err != nil || !created {
+			t.Fatalf("accept %d: %v %v", i, created, err)
+		}
+		ids = append(ids, a.Messages[0].ID)
+	}
+	return c, na, ids
+}
+
+// Concurrent claimers (workers of one or several processes) never get the
+// same row.
+func TestClaimMessagesDisjoint(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *store.DB) {
+		_, _, ids := queueN(t, db, 120)
+		var mu sync.Mutex
+		seen := map[string]string{}
+		var wg sync.WaitGroup
+		for w := 0; w < 4; w++ {
+			owner := fmt.Sprintf("w%d", w)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					ms, err := db.ClaimMessages(context.Background(), owner, t0, t0.Add(time.Minute), 7)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					if len(ms) == 0 {
+						return
+					}
+					mu.Lock()
+					for _, m := range ms {
+						if prev, dup := seen[m.ID]; dup {
+							t.Errorf("message %s claimed by %s and %s", m.ID, prev, owner)
+						}
+						seen[m.ID] = owner
+					}
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+		if len(seen) != len(ids) {
+			t.Fatalf("claimed %d of %d", len(seen), len(ids))
+		}
+	})
+}
+
+// A row whose lease expired (its worker died) is claimable again; one whose
+// lease holds is not; one not yet due is not.
+func TestClaimAfterLeaseExpiry(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		queueN(t, db, 1)
+		first, err := db.ClaimMessages(ctx, "dead", t0, t0.Add(50*time.Millisecond), 10)
+		must(t, err)
+		if len(first) != 1 {
+			t.Fatalf("first claim: %d rows", len(first))
+		}
+		again, err := db.ClaimMessages(ctx, "other", t0.Add(10*time.Millisecond), t0.Add(time.Minute), 10)
+		must(t, err)
+		if len(again) != 0 {
+			t.Fatalf("claimed while the lease holds")
+		}
+		again, err = db.ClaimMessages(ctx, "other", t0.Add(100*time.Millisecond), t0.Add(time.Minute), 10)
+		must(t, err)
+		if len(again) != 1 || again[0].ID != first[0].ID {
+			t.Fatalf("after expiry: %v", again)
+		}
+		if early, _ := db.ClaimMessages(ctx, "x", t0.Add(-time.Second), t0.Add(time.Minute), 10); len(early) != 0 {
+			t.Fatalf("claimed before due")
+		}
+		ds, err := db.ClaimDeliveries(ctx, "dead", t0, t0.Add(50*time.Millisecond), 10)
+		must(t, err)
+		if len(ds) != 1 || ds[0].EventType != webhook.TypeQueued || len(ds[0].Body) == 0 || ds[0].Secret != "whsec_rc_a" {
+			t.Fatalf("delivery job: %+v", ds)
+		}
+		if again, _ := db.ClaimDeliveries(ctx, "other", t0.Add(10*time.Millisecond), t0.Add(time.Minute), 10); len(again) != 0 {
+			t.Fatalf("delivery claimed while the lease holds")
+		}
+		if again, _ := db.ClaimDeliveries(ctx, "other", t0.Add(time.Second), t0.Add(time.Minute), 10); len(again) != 1 {
+			t.Fatalf("delivery not claimable after expiry")
+		}
+	})
+}
+
+// Two workers racing to move one message on: exactly one transition
+// applies, so the message gets exactly one event per step (no repeat, no gap).
+func TestApplyTransitionsRace(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		c, n, _ := queueN(t, db, 20)
+		ms, err := db.ClaimMessages(ctx, "w", t0, t0.Add(time.Minute), 100)
+		must(t, err)
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		applied := map[string]int{}
+		for _, m := range ms {
+			for w := 0; w < 3; w++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					next := m
+					next.Status, next.Sequence, next.ProviderRef, next.NextAttemptAt = redcloud.MessageSent, m.Sequence+1, "ref", nil
+					e := platform.NewLifecycleEvent(next, webhook.TypeSent, t0)
+					ok, err := db.ApplyTransitions(ctx, []store.Transition{{Message: next, FromStatus: m.Status,
+						FromSequence: m.Sequence, Event: &e, Deliveries: []platform.Delivery{platform.NewDelivery(e, platform.LifecycleURL(c, n), t0)}}})
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					if ok[0] {
+						mu.Lock()
+						applied[m.ID]++
+						mu.Unlock()
+					}
+				}()
+			}
+		}
+		wg.Wait()
+		for _, m := range ms {
+			if applied[m.ID] != 1 {
+				t.Errorf("message %s: %d transitions applied", m.ID, applied[m.ID])
+			}
+			got, events, err := db.GetMessage(ctx, c.ID, m.ID)
+			must(t, err)
+			if got.Status != redcloud.MessageSent || len(events) != 2 || events[1].Sequence != 2 {
+				t.Errorf("message %s: %s with %d events", m.ID, got.Status, len(events))
+			}
+		}
+		// A stale transition (the message moved on) applies nothing.
+		m := ms[0]
+		late := m
+		late.Status = redcloud.MessageFailed
+		ok, err := db.ApplyTransitions(ctx, []store.Transition{{Message: late, FromStatus: redcloud.MessageQueued, FromSequence: 1}})
+		must(t, err)
+		if ok[0] {
+			t.Fatal("stale transition applied")
+		}
+	})
+}
+
+// Attempts are recorded; an attempt whose lease was lost does not change
+// the delivery; ListDeliveries, GetEvent, FailedEventsSince, ReplayEvents.
+func TestDeliveryAttemptsAndReplay(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		queueN(t, db, 1)
+		jobs, err := db.ClaimDeliveries(ctx, "w1", t0, t0.Add(time.Minute), 10)
+		must(t, err)
+		j := jobs[0]
+		must(t, db.RecordAttempts(ctx, []store.Attempt{{DeliveryID: j.ID, LeaseOwner: "someone-else", Number: 1, At: t0,
+			StatusCode: 500, Latency: time.Millisecond, State: platform.DeliveryFailed}}))
+		ds, err := db.ListDeliveries(ctx, platform.DeliveryPending, 10)
+		must(t, err)
+		if len(ds) != 1 {
+			t.Fatalf("a lost lease changed the delivery: %d pending", len(ds))
+		}
+		must(t, db.RecordAttempts(ctx, []store.Attempt{{DeliveryID: j.ID, LeaseOwner: "w1", Number: 2, At: t0.Add(time.Second),
+			StatusCode: 503, Error: "", Latency: 2 * time.Millisecond, State: platform.DeliveryFailed}}))
+		failed, err := db.ListDeliveries(ctx, platform.DeliveryFailed, 10)
+		must(t, err)
+		if len(failed) != 1 || failed[0].LastStatus != 503 || failed[0].EventType != webhook.TypeQueued {
+			t.Fatalf("failed deliveries: %+v", failed)
+		}
+		e, dd, err := db.GetEvent(ctx, j.EventID)
+		must(t, err)
+		if e.ID != j.EventID || len(dd) != 1 || len(dd[0].Attempts) != 2 || dd[0].Attempts[1].StatusCode != 503 {
+			t.Fatalf("event detail: %+v %+v", e, dd)
+		}
+		ids, err := db.FailedEventsSince(ctx, t0)
+		must(t, err)
+		if len(ids) != 1 || ids[0] != j.EventID {
+			t.Fatalf("failed since: %v", ids)
+		}
+		replayed, err := db.ReplayEvents(ctx, ids, t0.Add(time.Minute))
+		must(t, err)
+		if len(replayed) != 1 || replayed[0].State != platform.DeliveryPending || replayed[0].URL != "https://example.com/hooks" {
+			t.Fatalf("replay: %+v", replayed)
+		}
+		if ids, _ := db.FailedEventsSince(ctx, t0); len(ids) != 0 {
+			t.Fatalf("an event with a pending replay is still listed: %v", ids)
+		}
+		again, err := db.ClaimDeliveries(ctx, "w2", t0.Add(time.Minute), t0.Add(2*time.Minute), 10)
+		must(t, err)
+		if len(again) != 1 || again[0].EventID != j.EventID || string(again[0].Body) != string(j.Body) || again[0].Attempts != 0 {
+			t.Fatalf("replayed job: %+v", again)
+		}
+		if _, err := db.ReplayEvents(ctx, []string{"evt_missing"}, t0); !errorsIsNotFound(err) {
+			t.Fatalf("replay of a missing event: %v", err)
+		}
+	})
+}
+
+func TestQueueDepthListSentPrune(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		c, n, ids := queueN(t, db, 3)
+		msgs, dels, err := db.QueueDepth(ctx)
+		must(t, err)
+		if msgs != 3 || dels != 3 {
+			t.Fatalf("depth %d/%d", msgs, dels)
+		}
+		ms, err := db.ClaimMessages(ctx, "w", t0, t0.Add(time.Minute), 1)
+		must(t, err)
+		m := ms[0]
+		next := m
+		next.Status, next.Sequence, next.NextAttemptAt, next.UpdatedAt = redcloud.MessageSent, 2, nil, t0
+		e := platform.NewLifecycleEvent(next, webhook.TypeSent, t0)
+		_, err = db.ApplyTransitions(ctx, []store.Transition{{Message: next, FromStatus: m.Status, FromSequence: 1, LeaseOwner: "w", Event: &e,
+			Deliveries: []platform.Delivery{platform.NewDelivery(e, "", t0)}}})
+		must(t, err)
+		sent, err := db.ListSent(ctx, time.Time{}, t0.Add(time.Second), "", 10)
+		must(t, err)
+		if len(sent) != 1 || sent[0].ID != m.ID {
+			t.Fatalf("list sent: %v", sent)
+		}
+		if sent, _ := db.ListSent(ctx, t0.Add(time.Second), t0.Add(time.Hour), "", 10); len(sent) != 0 {
+			t.Fatalf("list sent outside the window: %v", sent)
+		}
+		// Prune keeps the SENT message while its deliveries are PENDING,
+		// and QUEUED messages always.
+		if n, err := db.PruneMessages(ctx, t0.Add(time.Hour), 10); err != nil || n != 0 {
+			t.Fatalf("pruned %d (%v) with work pending", n, err)
+		}
+		_, _, err = db.Routing(ctx, c.ID, n.ID)
+		must(t, err)
+		jobs, err := db.ClaimDeliveries(ctx, "w", t0, t0.Add(time.Minute), 10)
+		must(t, err)
+		for _, j := range jobs {
+			{
+				must(t, db.RecordAttempts(ctx, []store.Attempt{{DeliveryID: j.ID, LeaseOwner: "w", Number: 1, At: t0, StatusCode: 200, State: platform.DeliveryDelivered}}))
+			}
+		}
+		pruned, err := db.PruneMessages(ctx, t0.Add(time.Hour), 10)
+		must(t, err)
+		if pruned != 1 {
+			t.Fatalf("pruned %d, want the one SENT message", pruned)
+		}
+		if _, _, err := db.GetMessage(ctx, c.ID, m.ID); !errorsIsNotFound(err) {
+			t.Fatalf("pruned message still there: %v", err)
+		}
+		for _, id := range ids[1:] {
+			if _, _, err := db.GetMessage(ctx, c.ID, id); err != nil {
+				t.Fatalf("QUEUED message %s pruned: %v", id, err)
+			}
+		}
+	})
+}
+
+func TestAuthThrottle(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		keys := []string{"client:x", "addr:1.2.3.4"}
+		for i := 0; i < 3; i++ {
+			if _, blocked, err := db.AuthBlocked(ctx, keys, 3, time.Minute, t0); err != nil || blocked {
+				t.Fatalf("blocked after %d failures (%v)", i, err)
+			}
+			must(t, db.AuthFailed(ctx, keys, time.Minute, t0.Add(time.Duration(i)*time.Second)))
+		}
+		until, blocked, err := db.AuthBlocked(ctx, []string{"addr:1.2.3.4"}, 3, time.Minute, t0.Add(10*time.Second))
+		must(t, err)
+		if !blocked || !until.Equal(t0.Add(time.Minute)) {
+			t.Fatalf("blocked %v until %v", blocked, until)
+		}
+		if _, blocked, _ := db.AuthBlocked(ctx, []string{"client:y"}, 3, time.Minute, t0); blocked {
+			t.Fatal("another key blocked")
+		}
+		// A new window starts after the old one ends.
+		if _, blocked, _ := db.AuthBlocked(ctx, keys, 3, time.Minute, t0.Add(61*time.Second)); blocked {
+			t.Fatal("still blocked after the window")
+		}
+		must(t, db.AuthFailed(ctx, keys, time.Minute, t0.Add(61*time.Second)))
+		if _, blocked, _ := db.AuthBlocked(ctx, keys, 3, time.Minute, t0.Add(62*time.Second)); blocked {
+			t.Fatal("the count did not restart with the new window")
+		}
+	})
+}
