@@ -74,6 +74,10 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		}()
 		if s.draining.Load() {
 			sw.Header().Set("Retry-After", "1")
+			if r.URL.Path == "/api/auth/token" { // the OAuth shape there (CONTRACT §1)
+				s.oauthError(sw, r, http.StatusServiceUnavailable, redcloud.OAuthTemporarilyUnavailable, "server is shutting down; retry")
+				return
+			}
 			s.coreError(sw, r, http.StatusServiceUnavailable, redcloud.CodeServerError, "server is shutting down; retry", nil)
 			return
 		}

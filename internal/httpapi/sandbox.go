@@ -70,8 +70,8 @@ func (s *Server) sandboxInbound(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.cfg.OnAccept()
 	writeJSON(w, http.StatusAccepted, redcloud.SandboxInboundResult{MessageID: m.ID, NumberID: n.ID, EventID: e.ID})
+	s.cfg.OnAccept() // after answering, as in send
 }
 
 // maxFaultDelay bounds delay_ms so a test cannot park a handler forever.
@@ -114,11 +114,17 @@ func (s *Server) sandboxFault(w http.ResponseWriter, r *http.Request, next http.
 		panic(http.ErrAbortHandler)
 	case fault == "commit_then_500":
 		next.ServeHTTP(newBufferWriter(), r)
+		if token { // the OAuth shape, and no outcome header: the work committed
+			w.Header().Set("Cache-Control", "no-store")
+			w.Header().Set("Pragma", "no-cache")
+			writeJSON(w, http.StatusInternalServerError, redcloud.OAuthErrorBody{Error: redcloud.OAuthServerError, ErrorDescription: "internal server error"})
+			return
+		}
 		writeCoreError(w, r, http.StatusInternalServerError, redcloud.CodeServerError, "internal server error", nil)
 	case strings.HasPrefix(fault, "delay_ms="):
 		n, err := strconv.Atoi(strings.TrimPrefix(fault, "delay_ms="))
 		if err != nil || n < 0 || time.Duration(n)*time.Millisecond > maxFaultDelay {
-			s.coreError(w, r, http.StatusBadRequest, redcloud.CodeInvalidRequest, "delay_ms must be 0-60000", map[string]any{"field": redcloud.HeaderSandboxFault})
+			s.faultInvalid(w, r, token, "delay_ms must be 0-60000")
 			return
 		}
 		buf := newBufferWriter()
@@ -132,10 +138,19 @@ func (s *Server) sandboxFault(w http.ResponseWriter, r *http.Request, next http.
 		}
 		buf.copyTo(w)
 	default:
-		s.coreError(w, r, http.StatusBadRequest, redcloud.CodeInvalidRequest,
-			"unknown X-RedCloud-Sandbox-Fault; use server_error, upstream_error, unauthorized, rate_limited, commit_then_drop, commit_then_500 or delay_ms=N",
-			map[string]any{"field": redcloud.HeaderSandboxFault})
+		s.faultInvalid(w, r, token,
+			"unknown X-RedCloud-Sandbox-Fault; use server_error, upstream_error, unauthorized, rate_limited, commit_then_drop, commit_then_500 or delay_ms=N")
 	}
+}
+
+// faultInvalid answers a bad X-RedCloud-Sandbox-Fault value: 400 in the
+// OAuth shape on the token route (CONTRACT §1: never the CORE wrapper there).
+func (s *Server) faultInvalid(w http.ResponseWriter, r *http.Request, token bool, msg string) {
+	if token {
+		s.oauthError(w, r, http.StatusBadRequest, redcloud.OAuthInvalidRequest, msg)
+		return
+	}
+	s.coreError(w, r, http.StatusBadRequest, redcloud.CodeInvalidRequest, msg, map[string]any{"field": redcloud.HeaderSandboxFault})
 }
 
 // bufferWriter holds a response so a fault can decide what reaches the wire.
@@ -167,4 +182,3 @@ func (b *bufferWriter) copyTo(w http.ResponseWriter) {
 	w.WriteHeader(b.status)
 	w.Write(b.body.Bytes())
 }
-

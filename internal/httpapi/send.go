@@ -79,9 +79,11 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request) {
 		s.replay(w, r, rec, in)
 		return
 	}
+	// Answer before the hooks: the acceptance has committed, so a panicking
+	// hook must not turn it into a not_processed 500.
+	writeRaw(w, rec.Status, rec.Response)
 	s.cfg.OnAccept()
 	s.cfg.Metrics.Accepted(len(a.Messages))
-	writeRaw(w, rec.Status, rec.Response)
 }
 
 // replay answers a request whose key has a live record: the stored response
