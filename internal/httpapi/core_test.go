@@ -24,6 +24,8 @@ func TestUnknownRoute(t *testing.T) {
 		{"GET", "/api/core/idempotency-keys/", tok},
 		{"GET", "/", ""},
 		{"GET", "/api/sandbox/nope", tok},
+		{"GET", "/api/core//whoami", tok}, // unclean paths: 404, not ServeMux's HTML redirect
+		{"GET", "/api/core/./whoami", tok},
 	}
 	for _, tt := range tests {
 		t.Run(tt.method+" "+tt.path, func(t *testing.T) {

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 
@@ -59,8 +60,14 @@ func (s *Server) oauthError(w http.ResponseWriter, r *http.Request, status int, 
 	writeJSON(w, status, redcloud.OAuthErrorBody{Error: code, ErrorDescription: description})
 }
 
+// writeJSON encodes v without HTML escaping, as stored responses are, so a
+// stored body shows the same bytes whichever route returns it.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	err := enc.Encode(v)
+	b := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 	if err != nil {
 		status, b = http.StatusInternalServerError, []byte(`{"error":{"code":"SERVER_ERROR","message":"internal server error","details":{}}}`)
 	}

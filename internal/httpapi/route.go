@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"path"
 	"strings"
 
 	"github.com/redcloud-core/redcloud"
@@ -46,6 +47,12 @@ func (s *Server) routes() http.Handler {
 // contract's shape.
 func withUnrouted(s *Server, mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// ServeMux would redirect an unclean path (//, /./, /../) with an
+		// HTML body; the API answers 404 in its own shape instead.
+		if p := r.URL.Path; p == "" || path.Clean(p) != p {
+			s.coreError(w, r, http.StatusNotFound, redcloud.CodeNotFound, "no route for "+r.Method+" "+p, nil)
+			return
+		}
 		if _, pattern := mux.Handler(r); pattern != "" {
 			mux.ServeHTTP(w, r)
 			return

@@ -14,8 +14,8 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request) {
 	c := client(r)
 	key := r.Header.Get(redcloud.HeaderIdempotencyKey)
 	if key == "" {
-		s.coreError(w, r, http.StatusBadRequest, redcloud.CodeInvalidRequest, platform.MsgKeyRequired,
-			map[string]any{"field": redcloud.HeaderIdempotencyKey})
+		// details {} exactly as the contract's example of this error shows.
+		s.coreError(w, r, http.StatusBadRequest, redcloud.CodeInvalidRequest, platform.MsgKeyRequired, nil)
 		return
 	}
 	if !platform.ValidIdempotencyKey(key) {
