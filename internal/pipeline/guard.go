@@ -33,7 +33,24 @@ var blockedPrefixes = []netip.Prefix{
 	netip.MustParsePrefix("::1/128"),
 	netip.MustParsePrefix("fc00::/7"),
 	netip.MustParsePrefix("fe80::/10"),
+	netip.MustParsePrefix("fec0::/10"),      // deprecated site-local
+	netip.MustParsePrefix("64:ff9b:1::/48"), // local-use NAT64 (RFC 8215): the network's own translator
 	netip.MustParsePrefix("ff00::/8"),
+}
+
+// embedding are IPv6 ranges whose addresses carry an IPv4 address that a
+// translator or tunnel on the path delivers to (NAT64 well-known prefix,
+// IPv4-compatible, IPv4-translated, 6to4), with the offset of the IPv4
+// bytes: such an address is allowed only if its IPv4 address is, or
+// 64:ff9b::a00:1 would reach 10.0.0.1 through a NAT64 gateway.
+var embedding = []struct {
+	prefix netip.Prefix
+	at     int
+}{
+	{netip.MustParsePrefix("64:ff9b::/96"), 12},
+	{netip.MustParsePrefix("::/96"), 12},
+	{netip.MustParsePrefix("::ffff:0:0:0/96"), 12},
+	{netip.MustParsePrefix("2002::/16"), 2},
 }
 
 // AllowedAddress reports whether a webhook may be delivered to ip outside
@@ -46,6 +63,12 @@ func AllowedAddress(ip netip.Addr) bool {
 	for _, p := range blockedPrefixes {
 		if p.Contains(ip) {
 			return false
+		}
+	}
+	for _, e := range embedding {
+		if e.prefix.Contains(ip) {
+			b := ip.As16()
+			return AllowedAddress(netip.AddrFrom4([4]byte(b[e.at : e.at+4])))
 		}
 	}
 	return true

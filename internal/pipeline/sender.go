@@ -184,16 +184,17 @@ func (s sink) Receipt(ctx context.Context, r provider.Receipt) error {
 }
 
 // Inbound stores a message received on a number and emits message.inbound
-// to its owner; to a number nobody owns it is stored and logged only.
+// to its owner; to a number nobody owns, or one not ACTIVE (CONTRACT §9),
+// it is stored and logged only.
 func (s sink) Inbound(ctx context.Context, in provider.Inbound) error {
 	p := s.p
 	n, err := p.db.GetNumberByE164(ctx, in.To)
 	var c platform.APIClient
-	if err == nil && n.APIClientID != "" {
+	if err == nil && n.APIClientID != "" && n.Status == redcloud.StatusActive {
 		c, err = p.db.GetAPIClient(ctx, n.APIClientID)
 	} else if err == nil || errors.Is(err, platform.ErrNotFound) {
+		p.log.Warn("inbound message to a number nobody owns or not active", "to", in.To, "status", n.Status)
 		n, err = platform.Number{E164: in.To}, nil
-		p.log.Warn("inbound message to a number nobody owns", "to", in.To)
 	}
 	if err != nil {
 		return err
