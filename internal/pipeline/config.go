@@ -39,7 +39,8 @@ type Config struct {
 	// webhook attempt; after the last the delivery is FAILED. Default
 	// 1m,5m,15m,60m (5 attempts in all).
 	WebhookRetrySchedule []time.Duration
-	// WebhookTimeout bounds one delivery attempt. Default 10s.
+	// WebhookTimeout bounds one delivery attempt. Default 10s, and at most
+	// half the Lease.
 	WebhookTimeout time.Duration
 	// Lease is how long a claimed row stays with its worker; a row whose
 	// worker died is picked up again after it. It must exceed
@@ -98,6 +99,9 @@ func (c *Config) defaults() error {
 	if c.Lease <= 0 {
 		c.Lease = 30 * time.Second
 	}
+	// An attempt must end well within its lease, or the row would be
+	// claimed again while the first attempt is still running.
+	c.WebhookTimeout = min(c.WebhookTimeout, c.Lease/2)
 	if c.PollInterval <= 0 {
 		c.PollInterval = time.Second
 	}

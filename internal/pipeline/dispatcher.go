@@ -16,11 +16,14 @@ import (
 // dispatchDue claims due deliveries and attempts each; events are delivered
 // independently, so one slow endpoint does not hold back others.
 func (p *Pipeline) dispatchDue(ctx context.Context) bool {
+	now := p.cfg.Now()
+	if due, err := p.db.HasDueDeliveries(ctx, now); err != nil || !due {
+		return false
+	}
 	free := acquire(p.deliverSlots, p.cfg.BatchSize)
 	if free == 0 {
 		return false
 	}
-	now := p.cfg.Now()
 	jobs, err := p.db.ClaimDeliveries(ctx, p.owner, now, now.Add(p.cfg.Lease), free)
 	if err != nil {
 		release(p.deliverSlots, free)

@@ -15,11 +15,14 @@ import (
 
 // sendDue claims due QUEUED messages and hands each to the provider.
 func (p *Pipeline) sendDue(ctx context.Context) bool {
+	now := p.cfg.Now()
+	if due, err := p.db.HasDueMessages(ctx, now); err != nil || !due {
+		return false
+	}
 	free := acquire(p.sendSlots, p.cfg.BatchSize)
 	if free == 0 {
 		return false // a finishing send signals wakeSend
 	}
-	now := p.cfg.Now()
 	msgs, err := p.db.ClaimMessages(ctx, p.owner, now, now.Add(p.cfg.Lease), free)
 	if err != nil {
 		release(p.sendSlots, free)
@@ -45,10 +48,17 @@ func (p *Pipeline) sendDue(ctx context.Context) bool {
 }
 
 func (p *Pipeline) sendOne(ctx context.Context, m platform.Message) {
+	// Route first: once the provider has the message its outcome must be
+	// recordable, or the next claim would send it a second time.
+	url, err := p.route(ctx, m)
+	if err != nil {
+		p.log.Error("route event; the message is retried when its lease ends", "messageId", m.ID, "err", err)
+		return
+	}
 	now := p.cfg.Now()
 	var t store.Transition
 	if !now.Before(m.ExpiresAt) {
-		t = p.failure(ctx, m, redcloud.FailureExpired, "no provider acceptance within the validity period", now)
+		t = p.failure(m, redcloud.FailureExpired, "no provider acceptance within the validity period", url, now)
 	} else {
 		sctx, cancel := context.WithTimeout(ctx, p.cfg.Lease/2)
 		ref, err := p.cfg.Provider.Send(sctx, providerMessage(m))
@@ -60,30 +70,39 @@ func (p *Pipeline) sendOne(ctx context.Context, m platform.Message) {
 			next := m
 			next.Status, next.ProviderRef, next.Sequence, next.Attempts = redcloud.MessageSent, ref, m.Sequence+1, m.Attempts+1
 			next.NextAttemptAt, next.UpdatedAt = nil, now
-			t = p.transition(ctx, m, next, webhook.TypeSent, now)
+			t = p.transition(m, next, webhook.TypeSent, url, now)
 		case permanent:
 			next := m
 			next.Attempts++
-			t = p.failure(ctx, next, perm.Code, perm.Message, now)
-			t.FromSequence = m.Sequence
+			t = p.failure(next, perm.Code, perm.Message, url, now)
 		default:
-			t = p.retry(ctx, m, err, now)
+			t = p.retry(m, err, url, now)
 		}
 	}
 	t.LeaseOwner = p.owner
-	p.apply(ctx, t)
+	if err := p.apply(ctx, t); err != nil {
+		p.log.Error("apply transition; the message is retried when its lease ends", "messageId", m.ID, "err", err)
+	}
+}
+
+// route returns the URL a lifecycle event of m goes to now.
+func (p *Pipeline) route(ctx context.Context, m platform.Message) (string, error) {
+	c, n, err := p.db.Routing(ctx, m.APIClientID, m.NumberID)
+	if err != nil {
+		return "", err
+	}
+	return platform.LifecycleURL(c, n), nil
 }
 
 // retry schedules the next provider attempt after a transient failure, or
 // fails the message when the schedule is spent.
-func (p *Pipeline) retry(ctx context.Context, m platform.Message, cause error, now time.Time) store.Transition {
+func (p *Pipeline) retry(m platform.Message, cause error, url string, now time.Time) store.Transition {
 	attempts := m.Attempts + 1
 	sched := p.cfg.ProviderRetrySchedule
 	if attempts > len(sched) {
 		next := m
 		next.Attempts = attempts
-		t := p.failure(ctx, next, redcloud.FailureUpstreamUnavailable, "provider unavailable after "+strconv.Itoa(attempts)+" attempts", now)
-		return t
+		return p.failure(next, redcloud.FailureUpstreamUnavailable, "provider unavailable after "+strconv.Itoa(attempts)+" attempts", url, now)
 	}
 	at := now.Add(time.Duration(float64(sched[attempts-1]) * p.cfg.Jitter()))
 	if at.After(m.ExpiresAt) {
@@ -97,44 +116,37 @@ func (p *Pipeline) retry(ctx context.Context, m platform.Message, cause error, n
 }
 
 // failure moves m to FAILED with a message.failed event.
-func (p *Pipeline) failure(ctx context.Context, m platform.Message, code, text string, now time.Time) store.Transition {
+func (p *Pipeline) failure(m platform.Message, code, text, url string, now time.Time) store.Transition {
 	next := m
 	next.Status, next.FailureCode, next.FailureMessage = redcloud.MessageFailed, code, text
 	next.Sequence, next.NextAttemptAt, next.UpdatedAt = m.Sequence+1, nil, now
-	return p.transition(ctx, m, next, webhook.TypeFailed, now)
+	return p.transition(m, next, webhook.TypeFailed, url, now)
 }
 
-// transition builds a status change of m to next with its event, routed to
-// the URL that applies now.
-func (p *Pipeline) transition(ctx context.Context, m, next platform.Message, typ string, now time.Time) store.Transition {
+// transition builds a status change of m to next with its event and the
+// event's delivery to url.
+func (p *Pipeline) transition(m, next platform.Message, typ, url string, now time.Time) store.Transition {
 	e := platform.NewLifecycleEvent(next, typ, now)
-	url := ""
-	if c, n, err := p.db.Routing(ctx, m.APIClientID, m.NumberID); err == nil {
-		url = platform.LifecycleURL(c, n)
-	} else {
-		p.log.Error("route event", "messageId", m.ID, "err", err)
-	}
 	return store.Transition{Message: next, FromStatus: m.Status, FromSequence: m.Sequence, Event: &e,
 		Deliveries: []platform.Delivery{platform.NewDelivery(e, url, now)}}
 }
 
-// apply commits a transition; a lost race (the row moved on meanwhile) is
-// logged and dropped.
-func (p *Pipeline) apply(ctx context.Context, t store.Transition) bool {
+// apply commits a transition. A lost race (the row moved on meanwhile) is
+// logged and dropped: whoever moved it wrote that step's one event.
+func (p *Pipeline) apply(ctx context.Context, t store.Transition) error {
 	ok, err := p.db.ApplyTransitions(ctx, []store.Transition{t})
 	if err != nil {
-		p.log.Error("apply transition", "messageId", t.Message.ID, "err", err)
-		return false
+		return err
 	}
 	if !ok[0] {
 		p.log.Warn("transition skipped: message moved on", "messageId", t.Message.ID, "status", t.Message.Status)
-		return false
+		return nil
 	}
 	if t.Event != nil {
 		p.cfg.Metrics.MessageStatus(t.Message.Status)
 		signal(p.wakeDispatch)
 	}
-	return true
+	return nil
 }
 
 // sink takes receipts and inbound messages from the provider.
@@ -166,21 +178,24 @@ func (s sink) Receipt(ctx context.Context, r provider.Receipt) error {
 	default:
 		return nil // terminal: late or repeated receipt
 	}
+	url, err := p.route(ctx, m)
+	if err != nil {
+		return err // the provider delivers the receipt again
+	}
 	now := p.cfg.Now()
 	var t store.Transition
 	if r.Delivered {
 		next := m
 		next.Status, next.Sequence, next.UpdatedAt = redcloud.MessageDelivered, m.Sequence+1, now
-		t = p.transition(ctx, m, next, webhook.TypeDelivery, now)
+		t = p.transition(m, next, webhook.TypeDelivery, url, now)
 	} else {
 		code := r.FailureCode
 		if code == "" {
 			code = redcloud.FailureUndeliverable
 		}
-		t = p.failure(ctx, m, code, r.FailureText, now)
+		t = p.failure(m, code, r.FailureText, url, now)
 	}
-	p.apply(ctx, t)
-	return nil
+	return p.apply(ctx, t)
 }
 
 // Inbound stores a message received on a number and emits message.inbound

@@ -17,6 +17,13 @@ type DeliveryJob struct {
 	Secret    string // the API client's current webhook signing secret
 }
 
+// HasDueDeliveries reports, with a read, whether ClaimDeliveries would
+// find anything: idle polls then take no write lock.
+func (db *DB) HasDueDeliveries(ctx context.Context, now time.Time) (bool, error) {
+	return db.exists(ctx, `SELECT 1 FROM deliveries WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= ?
+		AND (lease_until IS NULL OR lease_until < ?) LIMIT 1`, ms(now), ms(now))
+}
+
 // ClaimDeliveries leases up to limit PENDING deliveries that are due.
 func (db *DB) ClaimDeliveries(ctx context.Context, owner string, now, leaseUntil time.Time, limit int) ([]DeliveryJob, error) {
 	var out []DeliveryJob
@@ -78,8 +85,8 @@ func (db *DB) RecordAttempts(ctx context.Context, as []Attempt) error {
 			if a.StatusCode != 0 {
 				status = a.StatusCode
 			}
-			if _, err := x.exec(ctx, `INSERT INTO delivery_attempts (delivery_id, attempt, at, status_code, error, latency_ms)
-				VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, a.DeliveryID, a.Number, ms(a.At), status, a.Error, a.Latency.Milliseconds()); err != nil {
+			if _, err := x.exec(ctx, `INSERT INTO delivery_attempts (id, delivery_id, attempt, at, status_code, error, latency_ms)
+				VALUES (?, ?, ?, ?, ?, ?, ?)`, platform.NewID("att_"), a.DeliveryID, a.Number, ms(a.At), status, a.Error, a.Latency.Milliseconds()); err != nil {
 				return fmt.Errorf("record attempt: %w", err)
 			}
 			var next any
@@ -191,7 +198,7 @@ func (db *DB) GetEvent(ctx context.Context, id string) (platform.Event, []Delive
 
 func (db *DB) attempts(ctx context.Context, deliveryID string) ([]DeliveryAttempt, error) {
 	rows, err := db.r().query(ctx, `SELECT attempt, at, COALESCE(status_code, 0), error, latency_ms
-		FROM delivery_attempts WHERE delivery_id = ? ORDER BY attempt`, deliveryID)
+		FROM delivery_attempts WHERE delivery_id = ? ORDER BY attempt, at, id`, deliveryID)
 	if err != nil {
 		return nil, fmt.Errorf("list attempts: %w", err)
 	}

@@ -9,6 +9,25 @@ import (
 	"github.com/redcloud-core/redcloud/internal/platform"
 )
 
+// HasDueMessages reports, with a read, whether ClaimMessages would find
+// anything: idle polls then take no write lock.
+func (db *DB) HasDueMessages(ctx context.Context, now time.Time) (bool, error) {
+	return db.exists(ctx, `SELECT 1 FROM messages WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= ?
+		AND (lease_until IS NULL OR lease_until < ?) LIMIT 1`, ms(now), ms(now))
+}
+
+func (db *DB) exists(ctx context.Context, query string, args ...any) (bool, error) {
+	var one int
+	err := db.r().row(ctx, query, args...).Scan(&one)
+	if isNoRows(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("check due work: %w", err)
+	}
+	return true, nil
+}
+
 // ClaimMessages leases up to limit QUEUED messages that are due, for owner
 // until leaseUntil. A row whose lease expired (its worker died) is due again.
 func (db *DB) ClaimMessages(ctx context.Context, owner string, now, leaseUntil time.Time, limit int) ([]platform.Message, error) {

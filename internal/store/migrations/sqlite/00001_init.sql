@@ -126,15 +126,18 @@ CREATE INDEX deliveries_due ON deliveries (next_attempt_at) WHERE next_attempt_a
 CREATE INDEX deliveries_event ON deliveries (event_id);
 CREATE INDEX deliveries_state ON deliveries (state, updated_at);
 
+-- One row per real attempt: two workers that both attempted (a lease ran
+-- out mid-attempt) record two rows, even with the same attempt number.
 CREATE TABLE delivery_attempts (
+    id          TEXT PRIMARY KEY,
     delivery_id TEXT NOT NULL REFERENCES deliveries (id),
     attempt     INTEGER NOT NULL,
     at          INTEGER NOT NULL,
     status_code INTEGER,
     error       TEXT NOT NULL DEFAULT '',
-    latency_ms  INTEGER NOT NULL,
-    PRIMARY KEY (delivery_id, attempt)
+    latency_ms  INTEGER NOT NULL
 );
+CREATE INDEX delivery_attempts_delivery ON delivery_attempts (delivery_id, attempt);
 
 -- +goose Down
 DROP TABLE delivery_attempts;
