@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"net/url"
 	"os"
 	"time"
@@ -38,6 +39,7 @@ type serveOptions struct {
 	pollInterval       time.Duration
 	retention          time.Duration
 	role               string
+	pprofAddr          string
 }
 
 func serveCmd() *cobra.Command {
@@ -73,6 +75,7 @@ for example REDCLOUD_DB=/var/lib/redcloud.db or REDCLOUD_RATE_LIMIT=0.`,
 	f.DurationVar(&o.lease, "lease", 30*time.Second, "how long a worker holds a claimed row; a crashed worker's rows are resumed after it (keep above 10s, the webhook timeout)")
 	f.DurationVar(&o.pollInterval, "poll-interval", time.Second, "fallback poll for due work (new work wakes workers at once)")
 	f.DurationVar(&o.retention, "retention", 720*time.Hour, "how long finished messages, events and deliveries are kept")
+	f.StringVar(&o.pprofAddr, "pprof-addr", "", "serve net/http/pprof on this address (e.g. 127.0.0.1:6060) for profiling; off by default")
 	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long in-flight requests may finish after SIGTERM")
 	return cmd
 }
@@ -147,6 +150,14 @@ func serve(ctx context.Context, o serveOptions) error {
 		WriteTimeout:      90 * time.Second, // above the 60 s sandbox delay_ms cap
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	if o.pprofAddr != "" {
+		mux := http.NewServeMux()
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		go func() { log.Warn("pprof stopped", "err", http.ListenAndServe(o.pprofAddr, mux)) }()
+		log.Info("pprof listening", "addr", o.pprofAddr)
 	}
 	log.Info("listening", "addr", ln.Addr().String(), "sandbox", o.sandbox, "role", o.role, "db", redactDSN(o.db))
 	errc := make(chan error, 1)

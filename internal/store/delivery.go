@@ -79,7 +79,7 @@ type Attempt struct {
 // transaction. An attempt whose lease was lost (another worker took the
 // row) is still recorded, but does not change the delivery.
 func (db *DB) RecordAttempts(ctx context.Context, as []Attempt) error {
-	return db.tx(ctx, func(x q) error {
+	return db.grouped(ctx, func(x q) error {
 		for _, a := range as {
 			var status any
 			if a.StatusCode != 0 {

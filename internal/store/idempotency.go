@@ -37,7 +37,7 @@ func getIdempotency(ctx context.Context, x q, clientID, key string, now time.Tim
 func (db *DB) Accept(ctx context.Context, a platform.Acceptance) (rec platform.IdempotencyRecord, created bool, err error) {
 	r := a.Record
 	now := r.CreatedAt
-	err = db.tx(ctx, func(x q) error {
+	err = db.grouped(ctx, func(x q) error {
 		// An expired record is forgotten: the key may be used afresh.
 		if _, err := x.exec(ctx, `DELETE FROM idempotency_keys WHERE api_client_id = ? AND key = ? AND expires_at <= ?`,
 			r.APIClientID, r.Key, ms(now)); err != nil {
@@ -185,7 +185,7 @@ func scanMessage(row interface{ Scan(...any) error }) (platform.Message, error) 
 
 // InsertInbound stores an inbound message with its event and delivery.
 func (db *DB) InsertInbound(ctx context.Context, m platform.Message, e platform.Event, d platform.Delivery) error {
-	return db.tx(ctx, func(x q) error {
+	return db.grouped(ctx, func(x q) error {
 		if err := insertMessage(ctx, x, m); err != nil {
 			return err
 		}

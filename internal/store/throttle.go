@@ -35,7 +35,7 @@ func (db *DB) AuthBlocked(ctx context.Context, keys []string, limit int, window 
 // AuthFailed counts one failed attempt against every key; a key whose
 // window has ended starts a new one. Old rows are deleted as it goes.
 func (db *DB) AuthFailed(ctx context.Context, keys []string, window time.Duration, now time.Time) error {
-	return db.tx(ctx, func(x q) error {
+	return db.grouped(ctx, func(x q) error {
 		cutoff := ms(now.Add(-window))
 		for _, k := range keys {
 			if _, err := x.exec(ctx, `INSERT INTO auth_failures (key, window_start, failures) VALUES (?, ?, 1)

@@ -1,0 +1,151 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+)
+
+// Group commit: concurrent writes (acceptances, transitions, attempts) are
+// queued to committer goroutines, each of which runs whatever is waiting in
+// one transaction — one fsync for the lot. Every write runs under its own
+// savepoint, so one failing write rolls back alone, and its caller learns
+// its own outcome only after the transaction holding it has committed.
+
+// maxGroup bounds how many writes share one transaction.
+const maxGroup = 128
+
+var errClosed = errors.New("store closed")
+
+type groupJob struct {
+	ctx  context.Context
+	fn   func(q) error
+	done chan error
+}
+
+type grouper struct {
+	jobs    chan groupJob // unbuffered: a job is either taken by a committer or not sent
+	closing chan struct{}
+	wg      sync.WaitGroup
+}
+
+// startGroup starts n committers.
+func (db *DB) startGroup(n int) {
+	g := &grouper{jobs: make(chan groupJob), closing: make(chan struct{})}
+	db.group = g
+	for i := 0; i < n; i++ {
+		g.wg.Add(1)
+		go func() {
+			defer g.wg.Done()
+			for {
+				var first groupJob
+				select {
+				case first = <-g.jobs:
+				case <-g.closing:
+					return
+				}
+				batch := []groupJob{first}
+			drain:
+				for len(batch) < maxGroup {
+					select {
+					case j := <-g.jobs:
+						batch = append(batch, j)
+					default:
+						break drain
+					}
+				}
+				db.commitGroup(batch)
+			}
+		}()
+	}
+}
+
+func (db *DB) stopGroup() {
+	if db.group != nil {
+		close(db.group.closing)
+		db.group.wg.Wait()
+	}
+}
+
+// grouped runs fn in a shared write transaction and returns fn's error, or
+// the commit's. It waits for the outcome even when ctx ends meanwhile: the
+// write may already be in a transaction, and the caller must not report
+// failure for something that committed.
+func (db *DB) grouped(ctx context.Context, fn func(q) error) error {
+	j := groupJob{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	select {
+	case db.group.jobs <- j:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-db.group.closing:
+		return errClosed
+	}
+	return <-j.done
+}
+
+func (db *DB) commitGroup(batch []groupJob) {
+	ctx := context.Background() // the jobs' own contexts only bound their statements
+	defer db.writeStmts.prepareNoted(db.dialect.rebind)
+	errs := make([]error, len(batch))
+	t, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		for _, j := range batch {
+			j.done <- fmt.Errorf("begin: %w", err)
+		}
+		return
+	}
+	x := db.inTx(t)
+	single := len(batch) == 1
+	for i, j := range batch {
+		if err := j.ctx.Err(); err != nil {
+			errs[i] = err
+			continue
+		}
+		sp := "g" + strconv.Itoa(i)
+		if !single {
+			if _, err := t.ExecContext(ctx, "SAVEPOINT "+sp); err != nil {
+				errs[i] = fmt.Errorf("savepoint: %w", err)
+				continue
+			}
+		}
+		errs[i] = j.fn(x)
+		if single {
+			break
+		}
+		if errs[i] != nil {
+			if _, err := t.ExecContext(ctx, "ROLLBACK TO SAVEPOINT "+sp); err != nil {
+				t.Rollback()
+				for k, j := range batch {
+					j.done <- firstErr(errs[k], fmt.Errorf("rollback to savepoint: %w", err))
+				}
+				return
+			}
+		}
+		if _, err := t.ExecContext(ctx, "RELEASE SAVEPOINT "+sp); err != nil {
+			errs[i] = firstErr(errs[i], fmt.Errorf("release savepoint: %w", err))
+		}
+	}
+	if single && errs[0] != nil {
+		t.Rollback()
+		batch[0].done <- errs[0]
+		return
+	}
+	if err := t.Commit(); err != nil {
+		for k, j := range batch {
+			j.done <- firstErr(errs[k], fmt.Errorf("commit: %w", err))
+		}
+		return
+	}
+	for k, j := range batch {
+		j.done <- errs[k]
+	}
+}
+
+func firstErr(a, b error) error {
+	if a != nil {
+		return a
+	}
+	return b
+}
