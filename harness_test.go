@@ -291,7 +291,9 @@ func newEnv(t *testing.T) *env {
 	if seeded, err := db.SeedIfEmpty(ctx, platform.SandboxSeed(time.Now())); err != nil || seeded {
 		t.Fatalf("the copy of the seeded database: seeded again %v, err %v", seeded, err)
 	}
-	server, err := httpapi.New(httpapi.Config{Store: db, Sandbox: true, RateLimit: 0,
+	// AuthCacheTTL -1: tests suspend clients in the store and expect the
+	// next request to see it (the server's 1 s cache is tested in httpapi).
+	server, err := httpapi.New(httpapi.Config{Store: db, Sandbox: true, RateLimit: 0, AuthCacheTTL: -1,
 		Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatalf("httpapi.New: %v", err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/redcloud-core/redcloud"
 	"github.com/redcloud-core/redcloud/internal/platform"
@@ -30,14 +31,21 @@ func (s *Server) auth(capability string, next http.HandlerFunc) http.HandlerFunc
 			s.unauthorized(w, r, MsgInvalidToken)
 			return
 		}
-		c, _, err := s.db.LookupToken(r.Context(), platform.HashSecret(token), s.now())
-		if errors.Is(err, platform.ErrNotFound) {
-			s.unauthorized(w, r, MsgInvalidToken)
-			return
-		}
-		if err != nil {
-			s.fail(w, r, err)
-			return
+		hash, now := platform.HashSecret(token), s.now()
+		c, cached := s.tokens.get(hash, now)
+		if !cached {
+			var expires time.Time
+			var err error
+			c, expires, err = s.db.LookupToken(r.Context(), hash, now)
+			if errors.Is(err, platform.ErrNotFound) {
+				s.unauthorized(w, r, MsgInvalidToken)
+				return
+			}
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			s.tokens.put(hash, c, expires, now)
 		}
 		info(r).apiClientID = c.ID
 		switch {

@@ -125,6 +125,10 @@ func withRateLimit(perSecond float64, burst int) option {
 	return func(c *httpapi.Config) { c.RateLimit, c.RateBurst = perSecond, burst }
 }
 
+func withAuthCache(ttl time.Duration) option {
+	return func(c *httpapi.Config) { c.AuthCacheTTL = ttl }
+}
+
 func withoutSandbox() option { return func(c *httpapi.Config) { c.Sandbox = false } }
 
 func withOnAccept(f func()) option { return func(c *httpapi.Config) { c.OnAccept = f } }
@@ -206,7 +210,10 @@ func newEnv(t *testing.T, opts ...option) *env {
 	clk := &clock{now: start}
 	logs := &logBuffer{}
 	cfg := httpapi.Config{
-		Store: db, Sandbox: true, RateLimit: 0, Now: clk.Now,
+		// Tests change clients and accounts in the store and look at the
+		// effect at once; TestAuthCache covers the cache with it on.
+		AuthCacheTTL: -1,
+		Store:        db, Sandbox: true, RateLimit: 0, Now: clk.Now,
 		Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	}
 	for _, o := range opts {

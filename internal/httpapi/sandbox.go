@@ -28,6 +28,7 @@ func (s *Server) sandboxWebhooks(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	s.tokens.forget(c.ID)
 	c, err := s.db.GetAPIClient(r.Context(), c.ID)
 	if err != nil {
 		s.fail(w, r, err)

@@ -44,6 +44,9 @@ type Config struct {
 	// OnAccept is called after a send or inbound message commits, to wake the
 	// pipeline. Default none.
 	OnAccept func()
+	// AuthCacheTTL is how long a token lookup is reused: revocation and
+	// suspension take effect within it. Default 1s; negative disables.
+	AuthCacheTTL time.Duration
 	// OperationalOnly serves only /healthz, /readyz and /metrics (a worker
 	// process). Default false.
 	OperationalOnly bool
@@ -59,6 +62,7 @@ type Server struct {
 	log      *slog.Logger
 	now      func() time.Time
 	limits   *rateLimits
+	tokens   *tokenCache
 	handler  http.Handler
 	draining atomic.Bool
 }
@@ -92,6 +96,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.AuthCacheTTL == 0 {
+		cfg.AuthCacheTTL = time.Second
+	}
 	if cfg.Metrics == nil {
 		cfg.Metrics = metrics.New(nil)
 	}
@@ -99,7 +106,8 @@ func New(cfg Config) (*Server, error) {
 		cfg.OnAccept = func() {}
 	}
 	s := &Server{cfg: cfg, db: cfg.Store, log: cfg.Logger, now: cfg.Now,
-		limits: newRateLimits(cfg.RateLimit, cfg.RateBurst)}
+		limits: newRateLimits(cfg.RateLimit, cfg.RateBurst),
+		tokens: newTokenCache(cfg.AuthCacheTTL, 100_000)}
 	s.handler = s.routes()
 	return s, nil
 }

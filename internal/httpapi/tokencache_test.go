@@ -1,0 +1,45 @@
+package httpapi_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/redcloud-core/redcloud"
+)
+
+// Token lookups are cached for at most a second: a suspension takes effect
+// within it, and a change made through this server at once.
+func TestAuthCache(t *testing.T) {
+	e := newEnv(t, withAuthCache(time.Second))
+	tok := e.sandboxToken(t)
+	if r := e.get(t, "/api/core/whoami", tok); r.status != 200 {
+		t.Fatalf("whoami: %d", r.status)
+	}
+	if err := e.db.SetAPIClientStatus(context.Background(), clientID, redcloud.StatusSuspended); err != nil {
+		t.Fatal(err)
+	}
+	if r := e.get(t, "/api/core/whoami", tok); r.status != 200 {
+		t.Fatalf("within the cache's second: %d, want the cached 200", r.status)
+	}
+	e.clock.Advance(time.Second)
+	r := e.get(t, "/api/core/whoami", tok)
+	wantCore(t, r, 401, redcloud.CodeUnauthorized, "API client is not active", nil)
+
+	// A change made through this server is seen at once.
+	if err := e.db.SetAPIClientStatus(context.Background(), clientID, redcloud.StatusActive); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(time.Second)
+	tok = e.sandboxToken(t)
+	e.get(t, "/api/core/whoami", tok) // cached now
+	r = e.put(t, "/api/sandbox/webhooks", tok, `{"deliveryUrl":"https://example.com/d"}`)
+	if r.status != 200 {
+		t.Fatalf("set webhooks: %d %s", r.status, r)
+	}
+	var who redcloud.WhoAmI
+	mustJSON(t, e.get(t, "/api/core/whoami", tok).body, &who)
+	if !who.DeliveryWebhookConfigured {
+		t.Fatal("whoami shows the webhook unset right after this server set it")
+	}
+}
