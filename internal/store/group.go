@@ -28,6 +28,7 @@ type groupJob struct {
 type grouper struct {
 	jobs    chan groupJob // unbuffered: a job is either taken by a committer or not sent
 	closing chan struct{}
+	once    sync.Once
 	wg      sync.WaitGroup
 }
 
@@ -64,7 +65,7 @@ func (db *DB) startGroup(n int) {
 
 func (db *DB) stopGroup() {
 	if db.group != nil {
-		close(db.group.closing)
+		db.group.once.Do(func() { close(db.group.closing) }) // Close may be called twice
 		db.group.wg.Wait()
 	}
 }
