@@ -28,10 +28,13 @@ func rootCmd() *cobra.Command {
 	root := &cobra.Command{
 		Use:           "redcloud",
 		Short:         "Red Cloud CORE: SMS/MMS messaging server, admin and integrator tools",
+		Long:          cliRootLong,
+		Example:       cliRootExample,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
 	root.AddCommand(serveCmd(), adminCmd())
+	root.AddCommand(cliCommands()...)
 	return root
 }
 

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/redcloud-core/redcloud"
+)
+
+// cliMessageCmd is `redcloud message <id>`.
+func cliMessageCmd() *cobra.Command {
+	o := &cliOptions{}
+	cmd := &cobra.Command{
+		Use:   "message <messageId>",
+		Short: "Show a message and its lifecycle events so far",
+		Long: `Show a message you sent or received (GET /api/core/messages/{messageId}):
+from, to, status, failure, and its lifecycle events in sequence order
+(message.queued → message.sent → message.delivery or message.failed).
+A message of another API client is not found (exit code 8). --json prints
+the wire body.`,
+		Example: `  redcloud message msg_01jd8x…
+  redcloud message "$(redcloud send --to +15551234567 --text hi --json | jq -r '.results[0].messageId')" --json`,
+		Args: cliExactArgs("<messageId>"),
+	}
+	cliAddFlags(cmd, o)
+	cmd.RunE = cliWrap(o, func(cmd *cobra.Command, args []string) error {
+		c, err := o.client()
+		if err != nil {
+			return err
+		}
+		m, err := c.Message(cmd.Context(), args[0])
+		if err != nil {
+			return o.cliFail("message", err, "")
+		}
+		if o.json {
+			return cliPrintJSON(cmd.OutOrStdout(), m)
+		}
+		cliPrintMessage(cmd.OutOrStdout(), m)
+		return nil
+	})
+	return cmd
+}
+
+// cliPrintMessage prints a message and its events for humans.
+func cliPrintMessage(w io.Writer, m *redcloud.Message) {
+	color := cliColorFor(w)
+	t := cliTable(w)
+	fmt.Fprintf(t, "message\t%s (%s)\n", m.MessageID, cliOr(m.Direction))
+	fmt.Fprintf(t, "from\t%s (%s)\n", m.From, m.NumberID)
+	fmt.Fprintf(t, "to\t%s\n", m.To)
+	fmt.Fprintf(t, "type\t%s\n", m.MessageType)
+	fmt.Fprintf(t, "text\t%s\n", cliOrNil(m.Text))
+	if len(m.MediaURLs) > 0 {
+		fmt.Fprintf(t, "media\t%s\n", strings.Join(m.MediaURLs, " "))
+	}
+	fmt.Fprintf(t, "status\t%s\n", m.Status)
+	if m.Failure != nil {
+		fmt.Fprintf(t, "failure\t%s: %s\n", m.Failure.Code, m.Failure.Message)
+	}
+	fmt.Fprintf(t, "external ref\t%s\n", cliOrNil(m.ExternalReference))
+	fmt.Fprintf(t, "provider ref\t%s\n", cliOrNil(m.ProviderMessageRef))
+	fmt.Fprintf(t, "created\t%s\n", cliTime(m.CreatedAt.Time))
+	fmt.Fprintf(t, "updated\t%s\n", cliTime(m.UpdatedAt.Time))
+	t.Flush()
+	switch m.Status {
+	case redcloud.MessageDelivered, redcloud.MessageFailed, redcloud.MessageReceived:
+		fmt.Fprintln(w, cliPaint(color, cliStatusColor(m.Status), "terminal: "+m.Status))
+	default:
+		fmt.Fprintln(w, cliPaint(color, cliYellow, "not terminal yet: "+m.Status))
+	}
+	if len(m.Events) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "events:")
+	t = cliTable(w)
+	fmt.Fprintln(t, "  SEQ\tTYPE\tEVENT ID\tCREATED")
+	for _, e := range m.Events {
+		fmt.Fprintf(t, "  %d\t%s\t%s\t%s\n", e.Sequence, e.Type, e.EventID, cliTime(e.CreatedAt.Time))
+	}
+	t.Flush()
+}
