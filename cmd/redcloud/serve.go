@@ -33,6 +33,7 @@ type serveOptions struct {
 	messageValidity    time.Duration
 	shutdownTimeout    time.Duration
 	sandboxDelay       time.Duration
+	sandboxFailureRate float64
 	providerRetry      string
 	webhookRetry       string
 	lease              time.Duration
@@ -70,6 +71,7 @@ for example REDCLOUD_DB=/var/lib/redcloud.db or REDCLOUD_RATE_LIMIT=0.`,
 	f.DurationVar(&o.idempotencyTTL, "idempotency-ttl", 24*time.Hour, "how long an accepted Idempotency-Key is remembered")
 	f.DurationVar(&o.messageValidity, "message-validity", 4*time.Hour, "how long a message may wait for the provider before it fails EXPIRED")
 	f.DurationVar(&o.sandboxDelay, "sandbox-delay", 100*time.Millisecond, "sandbox provider: wait before each step (send, receipt)")
+	f.Float64Var(&o.sandboxFailureRate, "sandbox-provider-failure-rate", 0, "sandbox provider: fraction (0-1) of sends that fail transiently, drawn at random per send, for chaos testing")
 	f.StringVar(&o.providerRetry, "provider-retry-schedule", "2s,10s,30s,2m,5m,10m", "waits before retrying a transient provider failure (±10% jitter), comma-separated; none for no retries")
 	f.StringVar(&o.webhookRetry, "webhook-retry-schedule", "1m,5m,15m,60m", "waits before retrying a failed webhook attempt, comma-separated; none for no retries")
 	f.DurationVar(&o.lease, "lease", 30*time.Second, "how long a worker holds a claimed row; a crashed worker's rows are resumed after it (keep above 10s, the webhook timeout)")
@@ -87,6 +89,9 @@ func serve(ctx context.Context, o serveOptions) error {
 	}
 	if o.sandbox && !o.allowPublicSandbox && !loopback(o.addr) {
 		return fmt.Errorf("sandbox mode uses published demo credentials and listens on loopback only; %q is not loopback (use --allow-public-sandbox to override, or --sandbox=false)", o.addr)
+	}
+	if !(o.sandboxFailureRate >= 0 && o.sandboxFailureRate <= 1) {
+		return fmt.Errorf("--sandbox-provider-failure-rate %v: use a fraction from 0 to 1", o.sandboxFailureRate)
 	}
 	db, err := store.Open(ctx, o.db)
 	if err != nil {
@@ -111,7 +116,7 @@ func serve(ctx context.Context, o serveOptions) error {
 	}
 	mx := metrics.New(db.QueueDepth)
 	pipe, err := pipeline.New(pipeline.Config{
-		Store: db, Provider: sandbox.New(o.sandboxDelay), Sandbox: o.sandbox,
+		Store: db, Provider: sandbox.New(o.sandboxDelay, sandbox.WithFailureRate(o.sandboxFailureRate)), Sandbox: o.sandbox,
 		ProviderRetrySchedule: providerRetry, WebhookRetrySchedule: webhookRetry,
 		Lease: o.lease, PollInterval: o.pollInterval, Retention: o.retention, Logger: log, Metrics: mx,
 	})

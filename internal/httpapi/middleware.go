@@ -9,6 +9,7 @@ import (
 
 	"github.com/redcloud-core/redcloud"
 	"github.com/redcloud-core/redcloud/internal/platform"
+	"github.com/redcloud-core/redcloud/internal/store"
 )
 
 // reqInfo travels in the request context so that the outer log line learns
@@ -108,12 +109,22 @@ func (s *Server) internalError(w http.ResponseWriter, r *http.Request) {
 	s.coreError(w, r, http.StatusInternalServerError, redcloud.CodeServerError, "internal server error", nil)
 }
 
-// fail logs an unexpected error with the request id and answers 500.
+// fail logs an unexpected error with the request id and answers 500. When
+// a COMMIT failed, the work may have committed: the answer then carries no
+// X-RedCloud-Outcome, so clients treat the outcome as unknown and reconcile.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, context.Canceled) {
 		s.log.Warn("request canceled", "requestId", info(r).id, "err", err)
 	} else {
 		s.log.Error("request failed", "requestId", info(r).id, "err", err)
+	}
+	if errors.Is(err, store.ErrOutcomeUnknown) {
+		if r.URL.Path == "/api/auth/token" {
+			writeJSON(w, http.StatusInternalServerError, redcloud.OAuthErrorBody{Error: redcloud.OAuthServerError, ErrorDescription: "internal server error"})
+			return
+		}
+		writeCoreError(w, r, http.StatusInternalServerError, redcloud.CodeServerError, "internal server error; the outcome is unknown", nil)
+		return
 	}
 	s.internalError(w, r)
 }

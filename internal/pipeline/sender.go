@@ -41,13 +41,13 @@ func (p *Pipeline) sendDue(ctx context.Context) bool {
 			defer p.work.Done()
 			defer signal(p.wakeSend)
 			defer release(p.sendSlots, 1)
-			p.sendOne(work, m)
+			p.sendOne(work, m, now)
 		}()
 	}
 	return len(msgs) == free && free == p.cfg.BatchSize
 }
 
-func (p *Pipeline) sendOne(ctx context.Context, m platform.Message) {
+func (p *Pipeline) sendOne(ctx context.Context, m platform.Message, claimed time.Time) {
 	// Route first: once the provider has the message its outcome must be
 	// recordable, or the next claim would send it a second time.
 	url, err := p.route(ctx, m)
@@ -80,8 +80,28 @@ func (p *Pipeline) sendOne(ctx context.Context, m platform.Message) {
 		}
 	}
 	t.LeaseOwner = p.owner
-	if err := p.apply(ctx, t); err != nil {
-		p.log.Error("apply transition; the message is retried when its lease ends", "messageId", m.ID, "err", err)
+	p.applyWithinLease(ctx, t, claimed)
+}
+
+// applyWithinLease writes a send's outcome, retrying while this worker
+// still holds the lease: once the provider has the message, giving up would
+// let the next claim send it a second time (a database outage must not
+// duplicate messages).
+func (p *Pipeline) applyWithinLease(ctx context.Context, t store.Transition, claimed time.Time) {
+	deadline := claimed.Add(p.cfg.Lease - p.cfg.Lease/10)
+	wait := 50 * time.Millisecond
+	for {
+		err := p.apply(ctx, t)
+		if err == nil {
+			return
+		}
+		if !p.cfg.Now().Add(wait).Before(deadline) {
+			p.log.Error("apply transition; the message is retried when its lease ends", "messageId", t.Message.ID, "err", err)
+			return
+		}
+		p.log.Warn("apply transition failed; retrying within the lease", "messageId", t.Message.ID, "err", err)
+		time.Sleep(wait)
+		wait = min(2*wait, time.Second)
 	}
 }
 

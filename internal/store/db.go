@@ -355,7 +355,7 @@ func (db *DB) tx(ctx context.Context, fn func(q) error) error {
 		return err
 	}
 	if err := t.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
+		return fmt.Errorf("commit: %w: %w", ErrOutcomeUnknown, err)
 	}
 	return nil
 }

@@ -19,6 +19,11 @@ const maxGroup = 128
 
 var errClosed = errors.New("store closed")
 
+// ErrOutcomeUnknown marks a failed COMMIT: the database may have committed
+// before the connection failed, so the caller must not promise that
+// nothing happened.
+var ErrOutcomeUnknown = errors.New("commit outcome unknown")
+
 type groupJob struct {
 	ctx  context.Context
 	fn   func(q) error
@@ -135,7 +140,7 @@ func (db *DB) commitGroup(batch []groupJob) {
 	}
 	if err := t.Commit(); err != nil {
 		for k, j := range batch {
-			j.done <- firstErr(errs[k], fmt.Errorf("commit: %w", err))
+			j.done <- firstErr(errs[k], fmt.Errorf("commit: %w: %w", ErrOutcomeUnknown, err))
 		}
 		return
 	}

@@ -1,7 +1,6 @@
 package e2e_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"database/sql"
@@ -72,30 +71,23 @@ func start(t *testing.T, args ...string) *server {
 	t.Helper()
 	cmd := exec.Command(binary, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
 	cmd.Env = append(os.Environ(), "REDCLOUD_RATE_LIMIT=0")
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := &server{t: t, cmd: cmd, logs: &syncBuffer{}, done: make(chan error, 1)}
+	addr := make(chan string, 1)
+	// A Writer rather than StderrPipe: Wait then returns only after every
+	// line is copied, so a killed process's last lines are not lost.
+	cmd.Stderr = &lineWriter{onLine: func(line string) {
+		s.logs.Write([]byte(line + "\n"))
+		var rec struct {
+			Msg  string `json:"msg"`
+			Addr string `json:"addr"`
+		}
+		if json.Unmarshal([]byte(line), &rec) == nil && rec.Msg == "listening" {
+			addr <- rec.Addr
+		}
+	}}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	s := &server{t: t, cmd: cmd, logs: &syncBuffer{}, done: make(chan error, 1)}
-	addr := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		sc.Buffer(make([]byte, 1<<20), 1<<20)
-		for sc.Scan() {
-			line := sc.Text()
-			s.logs.Write([]byte(line + "\n"))
-			var rec struct {
-				Msg  string `json:"msg"`
-				Addr string `json:"addr"`
-			}
-			if json.Unmarshal([]byte(line), &rec) == nil && rec.Msg == "listening" {
-				addr <- rec.Addr
-			}
-		}
-	}()
 	go func() { s.done <- cmd.Wait() }()
 	select {
 	case a := <-addr:
@@ -113,6 +105,24 @@ func start(t *testing.T, args ...string) *server {
 		}
 	})
 	return s
+}
+
+// lineWriter calls onLine for every complete line written to it.
+type lineWriter struct {
+	buf    []byte
+	onLine func(string)
+}
+
+func (w *lineWriter) Write(p []byte) (int, error) {
+	w.buf = append(w.buf, p...)
+	for {
+		i := bytes.IndexByte(w.buf, '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		w.onLine(string(w.buf[:i]))
+		w.buf = w.buf[i+1:]
+	}
 }
 
 // kill sends SIGKILL and waits for the process to die.

@@ -5,8 +5,10 @@ package sandbox
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/oklog/ulid/v2"
@@ -29,6 +31,11 @@ type Provider struct {
 	delay time.Duration
 	now   func() time.Time
 
+	failureRate float64        // fraction of Send calls that fail with ErrInjected
+	randMu      sync.Mutex     // guards random
+	random      func() float64 // draws in [0, 1) for failureRate
+	faults      atomic.Int64   // failures injected so far
+
 	mu      sync.Mutex
 	sink    provider.Sink
 	ctx     context.Context
@@ -38,9 +45,72 @@ type Provider struct {
 }
 
 // New returns a sandbox provider whose every step (send, receipt) waits
-// delay.
-func New(delay time.Duration) *Provider {
-	return &Provider{delay: delay, now: time.Now}
+// delay, configured by opts (default: no injected failures).
+func New(delay time.Duration, opts ...Option) *Provider {
+	p := &Provider{delay: delay, now: time.Now, random: rand.Float64}
+	for _, o := range opts {
+		o(p)
+	}
+	return p
+}
+
+// Option configures a Provider.
+type Option func(*Provider)
+
+// WithFailureRate makes Send fail transiently, with ErrInjected, on about
+// rate of its calls (0 to 1; a value outside is clamped, NaN is 0), for chaos
+// testing: each call draws independently, after the send delay and before
+// the recipient decides the outcome, so every magic recipient keeps its
+// behaviour once a call is not picked. The draws come from math/rand/v2's
+// generator, seeded from the operating system at start (so every process
+// draws differently), unless WithRandom replaces it. Default 0: no injected
+// failure.
+func WithFailureRate(rate float64) Option {
+	return func(p *Provider) {
+		switch {
+		case !(rate > 0): // also NaN
+			rate = 0
+		case rate > 1:
+			rate = 1
+		}
+		p.failureRate = rate
+	}
+}
+
+// WithRandom replaces the source of WithFailureRate's draws with random,
+// which returns a number in [0, 1) — for example a seeded
+// rand.New(rand.NewPCG(1, 2)).Float64, to make the injected failures
+// repeatable. Calls are serialised, so random need not be safe for
+// concurrent use. Default math/rand/v2's Float64.
+func WithRandom(random func() float64) Option {
+	return func(p *Provider) {
+		if random != nil {
+			p.random = random
+		}
+	}
+}
+
+// ErrInjected is the transient error of a Send picked by WithFailureRate.
+// The pipeline logs it with each retry ("provider send failed; will
+// retry"), so its text can be counted in the server's log.
+var ErrInjected = errors.New("sandbox: injected transient failure")
+
+// Faults returns how many Send calls failed with ErrInjected so far.
+func (p *Provider) Faults() int64 { return p.faults.Load() }
+
+// inject reports whether this Send call is picked to fail.
+func (p *Provider) inject() bool {
+	if p.failureRate <= 0 {
+		return false
+	}
+	p.randMu.Lock()
+	x := p.random()
+	p.randMu.Unlock()
+	if x >= p.failureRate {
+		return false
+	}
+	p.faults.Add(1)
+	return true
 }
 
 var errUnavailable = errors.New("sandbox: upstream temporarily unavailable")
@@ -49,6 +119,9 @@ var errUnavailable = errors.New("sandbox: upstream temporarily unavailable")
 func (p *Provider) Send(ctx context.Context, m provider.Message) (string, error) {
 	if err := p.wait(ctx); err != nil {
 		return "", err
+	}
+	if p.inject() {
+		return "", ErrInjected
 	}
 	switch m.To {
 	case InvalidDestination:
