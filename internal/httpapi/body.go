@@ -5,12 +5,20 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/redcloud-core/redcloud"
 )
 
 // maxBody is the request body limit (CONTRACT wire rules).
 const maxBody = 64 << 10
+
+// storable reports whether s can be looked up in the database: PostgreSQL
+// text holds neither U+0000 nor invalid UTF-8, and a query with either fails
+// (a 500) where the caller deserves "no such thing". Path values and form
+// fields are checked with it; JSON bodies are checked when decoded.
+func storable(s string) bool { return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0 }
 
 // readJSON reads a JSON request body: 415 for another content type, 413
 // over 64 KiB. allowEmpty accepts an empty body without a content type.

@@ -51,7 +51,11 @@ func (s *Server) updateNumber(w http.ResponseWriter, r *http.Request) {
 		s.domainError(w, r, perr)
 		return
 	}
-	n, err := s.db.UpdateNumber(r.Context(), client(r).ID, r.PathValue("numberId"), in)
+	var n platform.Number
+	err := platform.ErrNotFound // not storable: nobody's number
+	if id := r.PathValue("numberId"); storable(id) {
+		n, err = s.db.UpdateNumber(r.Context(), client(r).ID, id, in)
+	}
 	if errors.Is(err, platform.ErrNotFound) {
 		s.coreError(w, r, http.StatusForbidden, redcloud.CodeForbidden, "numberId is not owned by this API client",
 			map[string]any{"field": "numberId"})

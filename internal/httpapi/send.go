@@ -103,7 +103,11 @@ func (s *Server) replay(w http.ResponseWriter, r *http.Request, rec platform.Ide
 // idempotencyKey shows a live idempotency record (GET /api/core/idempotency-keys/{key}).
 func (s *Server) idempotencyKey(w http.ResponseWriter, r *http.Request) {
 	key := r.PathValue("key")
-	rec, err := s.db.GetIdempotency(r.Context(), client(r).ID, key, s.now())
+	var rec platform.IdempotencyRecord
+	err := platform.ErrNotFound // a key no send accepts has no record
+	if platform.ValidIdempotencyKey(key) {
+		rec, err = s.db.GetIdempotency(r.Context(), client(r).ID, key, s.now())
+	}
 	if errors.Is(err, platform.ErrNotFound) {
 		s.coreError(w, r, http.StatusNotFound, redcloud.CodeNotFound, "no live record of this Idempotency-Key", nil)
 		return
@@ -120,7 +124,12 @@ func (s *Server) idempotencyKey(w http.ResponseWriter, r *http.Request) {
 
 // message shows a message and its events (GET /api/core/messages/{messageId}).
 func (s *Server) message(w http.ResponseWriter, r *http.Request) {
-	m, events, err := s.db.GetMessage(r.Context(), client(r).ID, r.PathValue("messageId"))
+	var m platform.Message
+	var events []platform.Event
+	err := platform.ErrNotFound
+	if id := r.PathValue("messageId"); storable(id) {
+		m, events, err = s.db.GetMessage(r.Context(), client(r).ID, id)
+	}
 	if errors.Is(err, platform.ErrNotFound) {
 		s.coreError(w, r, http.StatusNotFound, redcloud.CodeNotFound, "message not found", nil)
 		return

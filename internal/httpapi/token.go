@@ -19,6 +19,10 @@ const (
 	msgClientAuthFailed    = "Client authentication failed"
 )
 
+// maxClientID bounds a client_id worth looking up: API client ids are at
+// most 64 characters.
+const maxClientID = 255
+
 // token issues an access token (POST /api/auth/token).
 func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
@@ -67,8 +71,14 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// Failed attempts are counted in the database, so the limit holds across
-	// every server process sharing it.
-	keys := []string{"client:" + id, "addr:" + remoteHost(r)}
+	// every server process sharing it. A client_id no client can have (over
+	// 255 bytes: PostgreSQL cannot index it; U+0000 or invalid UTF-8: it
+	// cannot store it) is an unknown client, counted by address only.
+	known := len(id) <= maxClientID && storable(id)
+	keys := []string{"addr:" + remoteHost(r)}
+	if known {
+		keys = append(keys, "client:"+id)
+	}
 	now := s.now()
 	until, blocked, err := s.db.AuthBlocked(r.Context(), keys, s.cfg.AuthFailureLimit, s.cfg.AuthFailureWindow, now)
 	if err != nil {
@@ -80,7 +90,11 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		s.oauthError(w, r, http.StatusTooManyRequests, redcloud.OAuthTemporarilyUnavailable, "too many failed authentication attempts")
 		return
 	}
-	c, err := s.db.GetAPIClient(r.Context(), id)
+	var c platform.APIClient
+	err = platform.ErrNotFound
+	if known {
+		c, err = s.db.GetAPIClient(r.Context(), id)
+	}
 	if err != nil && !errors.Is(err, platform.ErrNotFound) {
 		s.fail(w, r, err)
 		return

@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // decodeStrict decodes one JSON object into v, rejecting unknown fields,
@@ -20,6 +22,12 @@ func decodeStrict(body []byte, v any) *Error {
 	if trimmed[0] != '{' {
 		return Invalid("", "request body must be a JSON object")
 	}
+	// encoding/json would replace invalid UTF-8 with U+FFFD: the message
+	// sent would differ from the one the caller wrote, and two different
+	// payloads would share a fingerprint.
+	if !utf8.Valid(trimmed) {
+		return Invalid("", "request body must be valid UTF-8")
+	}
 	dec := json.NewDecoder(bytes.NewReader(trimmed))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -28,7 +36,53 @@ func decodeStrict(body []byte, v any) *Error {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return Invalid("", "request body must hold exactly one JSON object")
 	}
-	return exactNames(trimmed, v)
+	if err := exactNames(trimmed, v); err != nil {
+		return err
+	}
+	// PostgreSQL text cannot hold U+0000 (and no field means anything by
+	// it): refused here rather than failing the database call with a 500.
+	if field, ok := nulField(trimmed); ok {
+		if field == "" {
+			return Invalid("", "request body must not contain NUL characters")
+		}
+		return Invalid(field, field+" must not contain NUL characters")
+	}
+	return nil
+}
+
+// nulField reports the first top-level field (in name order) whose name or
+// value holds a string with U+0000. A raw NUL byte is not valid JSON, so
+// only the escape \u0000 can produce one.
+func nulField(body []byte) (string, bool) {
+	if !bytes.Contains(body, []byte(`\u0000`)) {
+		return "", false
+	}
+	var obj map[string]any
+	if json.Unmarshal(body, &obj) != nil {
+		return "", false
+	}
+	for _, k := range slices.Sorted(maps.Keys(obj)) {
+		if strings.IndexByte(k, 0) >= 0 || hasNUL(obj[k]) {
+			return k, true
+		}
+	}
+	return "", false
+}
+
+func hasNUL(v any) bool {
+	switch x := v.(type) {
+	case string:
+		return strings.IndexByte(x, 0) >= 0
+	case []any:
+		return slices.ContainsFunc(x, hasNUL)
+	case map[string]any:
+		for k, e := range x {
+			if strings.IndexByte(k, 0) >= 0 || hasNUL(e) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // exactNames rejects keys that encoding/json matched to a struct field only
