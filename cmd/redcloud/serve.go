@@ -116,7 +116,9 @@ func serve(ctx context.Context, o serveOptions) error {
 	}
 	mx := metrics.New(db.QueueDepth)
 	pipe, err := pipeline.New(pipeline.Config{
-		Store: db, Provider: sandbox.New(o.sandboxDelay, sandbox.WithFailureRate(o.sandboxFailureRate)), Sandbox: o.sandbox,
+		// A sandbox reachable from other machines keeps the webhook address
+		// guard: its published credentials must not reach internal addresses.
+		Store: db, Provider: sandbox.New(o.sandboxDelay, sandbox.WithFailureRate(o.sandboxFailureRate)), Sandbox: o.sandbox && !o.allowPublicSandbox,
 		ProviderRetrySchedule: providerRetry, WebhookRetrySchedule: webhookRetry,
 		Lease: o.lease, PollInterval: o.pollInterval, Retention: o.retention, Logger: log, Metrics: mx,
 	})

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/redcloud-core/redcloud/internal/platform"
@@ -101,6 +102,12 @@ func (p *Pipeline) post(ctx context.Context, j store.DeliveryJob, attempt int) (
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) {
 			return 0, "timeout after " + p.cfg.WebhookTimeout.String()
+		}
+		// The URL may carry a receiver's token in its query: record the
+		// cause without it.
+		var uerr *url.Error
+		if errors.As(err, &uerr) {
+			return 0, uerr.Err.Error()
 		}
 		return 0, err.Error()
 	}

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -70,6 +71,14 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 func (db *DB) openSQLite(path string) error {
 	if path == "" {
 		return errors.New("open sqlite: empty path")
+	}
+	// Create a new database readable by its owner only: it holds webhook
+	// secrets and message text. SQLite gives its -wal and -shm files the
+	// same mode.
+	if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+		f.Close()
+	} else if !errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("open sqlite: %w", err)
 	}
 	// synchronous=FULL: a 202 must survive power loss. temp_store=MEMORY keeps
 	// group commit's savepoint journals off the disk. busy_timeout covers
