@@ -27,7 +27,8 @@ func (db *DB) HasDueDeliveries(ctx context.Context, now time.Time) (bool, error)
 // ClaimDeliveries leases up to limit PENDING deliveries that are due.
 func (db *DB) ClaimDeliveries(ctx context.Context, owner string, now, leaseUntil time.Time, limit int) ([]DeliveryJob, error) {
 	var out []DeliveryJob
-	err := db.tx(ctx, func(x q) error {
+	err := db.grouped(ctx, func(x q) error {
+		out = nil
 		rows, err := x.query(ctx, `UPDATE deliveries SET lease_owner = ?, lease_until = ?
 			WHERE id IN (SELECT id FROM deliveries
 				WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?)

@@ -32,7 +32,8 @@ func (db *DB) exists(ctx context.Context, query string, args ...any) (bool, erro
 // until leaseUntil. A row whose lease expired (its worker died) is due again.
 func (db *DB) ClaimMessages(ctx context.Context, owner string, now, leaseUntil time.Time, limit int) ([]platform.Message, error) {
 	var out []platform.Message
-	err := db.tx(ctx, func(x q) error {
+	err := db.grouped(ctx, func(x q) error {
+		out = nil
 		rows, err := x.query(ctx, `UPDATE messages SET lease_owner = ?, lease_until = ?
 			WHERE id IN (SELECT id FROM messages
 				WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?)
