@@ -113,8 +113,8 @@ func (db *DB) openPostgres(dsn string) error {
 	if err != nil {
 		return fmt.Errorf("open postgres: %w", err)
 	}
-	d.SetMaxOpenConns(32)
-	d.SetMaxIdleConns(32)
+	d.SetMaxOpenConns(48) // 24 committers and the readers beside them
+	d.SetMaxIdleConns(48)
 	d.SetConnMaxIdleTime(5 * time.Minute)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -197,15 +197,19 @@ type dialect struct {
 	// notify, run inside a transaction that creates work, wakes the workers
 	// of every process when it commits.
 	notify string
-	// committers is how many group-commit transactions may run at once:
-	// SQLite has one writer; PostgreSQL commits in parallel.
-	committers int
+	// committers is how many group-commit transactions may run at once, and
+	// maxGroup how many writes one may hold. SQLite has one writer: one
+	// committer batches up to 128 writes per fsync. PostgreSQL already
+	// flushes concurrent commits together, and batching there would let two
+	// batches lock rows (the same Idempotency-Key sent to two processes) in
+	// opposite orders and deadlock: one write per transaction, many at once.
+	committers, maxGroup int
 }
 
 var (
-	sqliteDialect   = dialect{name: "sqlite", goose: goose.DialectSQLite3, rebind: func(q string) string { return q }, committers: 1}
+	sqliteDialect   = dialect{name: "sqlite", goose: goose.DialectSQLite3, rebind: func(q string) string { return q }, committers: 1, maxGroup: 128}
 	postgresDialect = dialect{name: "postgres", goose: goose.DialectPostgres, rebind: postgresRebind,
-		skipLocked: " FOR UPDATE SKIP LOCKED", notify: "SELECT pg_notify('" + notifyChannel + "', '')", committers: 4}
+		skipLocked: " FOR UPDATE SKIP LOCKED", notify: "SELECT pg_notify('" + notifyChannel + "', '')", committers: 24, maxGroup: 1}
 )
 
 // notifyChannel is the LISTEN/NOTIFY channel for new work.

@@ -14,9 +14,6 @@ import (
 // savepoint, so one failing write rolls back alone, and its caller learns
 // its own outcome only after the transaction holding it has committed.
 
-// maxGroup bounds how many writes share one transaction.
-const maxGroup = 128
-
 var errClosed = errors.New("store closed")
 
 // ErrOutcomeUnknown marks a failed COMMIT: the database may have committed
@@ -54,7 +51,7 @@ func (db *DB) startGroup(n int) {
 				}
 				batch := []groupJob{first}
 			drain:
-				for len(batch) < maxGroup {
+				for len(batch) < db.dialect.maxGroup {
 					select {
 					case j := <-g.jobs:
 						batch = append(batch, j)
