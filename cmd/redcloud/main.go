@@ -33,7 +33,7 @@ func rootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(serveCmd(), adminCmd())
+	root.AddCommand(serveCmd(), adminCmd(), benchCmd())
 	root.AddCommand(cliCommands()...)
 	return root
 }
