@@ -1,9 +1,11 @@
 package chaos_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptrace"
@@ -27,6 +29,9 @@ type attemptRec struct {
 	replayed bool   // Idempotent-Replayed: true
 	err      error
 	conns    int // connections the transport used: >1 means it resent the request itself
+	// unknown: the server said the outcome is unknown (its COMMIT failed), an
+	// honest answer without the not_processed promise.
+	unknown bool
 }
 
 // ambiguous reports whether the attempt may have been processed without the
@@ -63,6 +68,12 @@ func (rc *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 		a.status = res.StatusCode
 		a.outcome = res.Header.Get(redcloud.HeaderOutcome)
 		a.replayed = strings.EqualFold(res.Header.Get(redcloud.HeaderReplayed), "true")
+		if res.StatusCode >= 500 && a.outcome == "" {
+			b, _ := io.ReadAll(io.LimitReader(res.Body, 64<<10))
+			res.Body.Close()
+			res.Body = io.NopCloser(bytes.NewReader(b))
+			a.unknown = strings.Contains(string(b), "the outcome is unknown")
+		}
 	}
 	rc.mu.Lock()
 	rc.all = append(rc.all, a)
