@@ -36,6 +36,11 @@
 //     (10 recipients per send) with the receiver configured, then counts the
 //     webhook deliveries per second arriving after the burst, while the
 //     pipeline works off the backlog; see the scenario's note in the report.
+//   - Each row also shows the CPU cores used during the scenario by the
+//     server, by this process (load generator and receiver), by a local
+//     PostgreSQL server, and by everything else on the machine: the machine
+//     is shared by both sides of the benchmark, and a busy "other" column
+//     says the run was disturbed.
 //   - Between scenarios Run waits until the server's queues (the
 //     redcloud_queue_* gauges at /metrics) are empty, so that one scenario's
 //     backlog does not load the next.

@@ -270,8 +270,9 @@ func (r *runner) e2e(ctx context.Context) Result {
 	}
 	sl := Summarize(sendLat)
 	res.Notes = append(res.Notes,
-		fmt.Sprintf("offered %s sends/s for %s: %d scheduled, %d accepted (send latency p50 %s, p99 %s), %d delivered and matched by messageId",
-			thousands(r.cfg.E2ERate), r.cfg.Duration, n, accepted, fmtDuration(sl.P50), fmtDuration(sl.P99), len(lat)),
+		fmt.Sprintf("offered %s sends/s for %s: %s scheduled, %s accepted (send latency p50 %s, p99 %s), %s delivered and matched by messageId",
+			thousands(r.cfg.E2ERate), r.cfg.Duration, thousands(float64(n)), thousands(float64(accepted)),
+			fmtDuration(sl.P50), fmtDuration(sl.P99), thousands(float64(len(lat)))),
 		"latency: from just before the send request to the message.delivery webhook's arrival at the local receiver; throughput: matched deliveries / (last arrival - first send)")
 	if l := late.Load(); l > 0 {
 		res.Notes = append(res.Notes, fmt.Sprintf("%d sends started more than 10 ms after their scheduled time (load generator short of CPU)", l))
