@@ -197,20 +197,28 @@ gives one (3-64 characters of a-z, 0-9 and '_').`,
 // adminPrintCreatedClient shows a new client's credentials, once.
 func adminPrintCreatedClient(cmd *cobra.Command, asJSON bool, c platform.APIClient, secret string) error {
 	const notice = "The client secret and the webhook signing secret will not be shown again: store them now. Only a hash of the client secret is kept."
+	return adminPrintOnce(cmd, asJSON, adminCreatedClientJSON{
+		APIClientID: c.ID, AccountID: c.AccountID, Name: c.Name, Capabilities: c.Capabilities,
+		ClientSecret: secret, WebhookSecret: c.WebhookSecret,
+	}, fmt.Sprintf("Created API client %s (%s) for account %s.", c.ID, c.Name, c.AccountID), [][2]string{
+		{"client_id", c.ID}, {"client_secret", secret}, {"webhook_secret", c.WebhookSecret},
+		{"capabilities", adminCapsText(c.Capabilities)},
+	}, notice)
+}
+
+// adminPrintOnce shows secrets that are never shown again: as JSON (the
+// notice on stderr), or as a title, an aligned table of rows and the notice.
+func adminPrintOnce(cmd *cobra.Command, asJSON bool, v any, title string, rows [][2]string, notice string) error {
 	if asJSON {
 		fmt.Fprintln(cmd.ErrOrStderr(), notice)
-		return adminPrintJSON(cmd.OutOrStdout(), adminCreatedClientJSON{
-			APIClientID: c.ID, AccountID: c.AccountID, Name: c.Name, Capabilities: c.Capabilities,
-			ClientSecret: secret, WebhookSecret: c.WebhookSecret,
-		})
+		return adminPrintJSON(cmd.OutOrStdout(), v)
 	}
 	w := cmd.OutOrStdout()
-	fmt.Fprintf(w, "Created API client %s (%s) for account %s.\n\n", c.ID, c.Name, c.AccountID)
+	fmt.Fprintf(w, "%s\n\n", title)
 	tw := adminTable(w)
-	fmt.Fprintf(tw, "  client_id\t%s\n", c.ID)
-	fmt.Fprintf(tw, "  client_secret\t%s\n", secret)
-	fmt.Fprintf(tw, "  webhook_secret\t%s\n", c.WebhookSecret)
-	fmt.Fprintf(tw, "  capabilities\t%s\n", adminCapsText(c.Capabilities))
+	for _, r := range rows {
+		fmt.Fprintf(tw, "  %s\t%s\n", r[0], r[1])
+	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
@@ -404,19 +412,8 @@ revoked unless --keep-tokens lets them run out (at most the token lifetime).`,
 					tokens = fmt.Sprintf("%d access token%s issued to it %s revoked.", *revoked, adminPlural(int(*revoked)), verb)
 				}
 				notice := "The new secret will not be shown again: store it now. The old secret no longer works. " + tokens
-				if asJSON {
-					fmt.Fprintln(cmd.ErrOrStderr(), notice)
-					return adminPrintJSON(cmd.OutOrStdout(), adminSecretJSON{APIClientID: c.ID, ClientSecret: secret, RevokedTokens: revoked})
-				}
-				w := cmd.OutOrStdout()
-				fmt.Fprintf(w, "New secret for API client %s.\n\n", c.ID)
-				tw := adminTable(w)
-				fmt.Fprintf(tw, "  client_id\t%s\n  client_secret\t%s\n", c.ID, secret)
-				if err := tw.Flush(); err != nil {
-					return err
-				}
-				fmt.Fprintf(w, "\n%s\n", notice)
-				return nil
+				return adminPrintOnce(cmd, asJSON, adminSecretJSON{APIClientID: c.ID, ClientSecret: secret, RevokedTokens: revoked},
+					"New secret for API client "+c.ID+".", [][2]string{{"client_id", c.ID}, {"client_secret", secret}}, notice)
 			})
 		}),
 	}

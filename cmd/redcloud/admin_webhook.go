@@ -139,19 +139,8 @@ Deliveries are still signed with the current secret. Next steps:
   1. add the next secret to the receiver's verifier (it accepts several secrets);
   2. run `+"`redcloud admin client activate-webhook-secret %s`"+`: signing switches to it;
   3. remove the old secret from the receiver.`, c.ID)
-				if asJSON {
-					fmt.Fprintln(cmd.ErrOrStderr(), notice)
-					return adminPrintJSON(cmd.OutOrStdout(), adminSecretJSON{APIClientID: c.ID, WebhookSecret: next})
-				}
-				w := cmd.OutOrStdout()
-				fmt.Fprintf(w, "Next webhook signing secret for API client %s.\n\n", c.ID)
-				tw := adminTable(w)
-				fmt.Fprintf(tw, "  webhook_secret_next\t%s\n", next)
-				if err := tw.Flush(); err != nil {
-					return err
-				}
-				fmt.Fprintf(w, "\n%s\n", notice)
-				return nil
+				return adminPrintOnce(cmd, asJSON, adminSecretJSON{APIClientID: c.ID, WebhookSecret: next},
+					"Next webhook signing secret for API client "+c.ID+".", [][2]string{{"webhook_secret_next", next}}, notice)
 			})
 		}),
 	}
