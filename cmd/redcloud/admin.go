@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/redcloud-core/redcloud"
+	"github.com/redcloud-core/redcloud/internal/command"
 	"github.com/redcloud-core/redcloud/internal/platform"
 	"github.com/redcloud-core/redcloud/internal/store"
 )
@@ -44,7 +45,7 @@ else (unknown id, duplicate, database error).`,
 		RunE: adminGroupRun,
 	}
 	cmd.PersistentFlags().StringVar(&a.dbPath, "db", "redcloud.db", "SQLite database file (env REDCLOUD_DB)")
-	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &exitError{code: 2, err: err} })
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return command.Exit(2, err) })
 	cmd.AddCommand(a.accountCmd(), a.clientCmd(), a.numberCmd(), a.deliveryCmd(), a.eventCmd())
 	return cmd
 }
@@ -62,7 +63,7 @@ func adminGroupRun(cmd *cobra.Command, _ []string) error { return cmd.Help() }
 
 // adminUsagef returns a usage or argument error, which exits with code 2.
 func adminUsagef(format string, args ...any) error {
-	return &exitError{code: 2, err: fmt.Errorf(format, args...)}
+	return command.Exit(2, fmt.Errorf(format, args...))
 }
 
 // adminArgs returns a positional-argument check that wants exactly the named
@@ -97,8 +98,8 @@ func (a *admin) bindEnv(cmd *cobra.Command) error {
 			only.Flags().AddFlag(f)
 		}
 	}
-	if err := bindEnv(only); err != nil {
-		return &exitError{code: 2, err: err}
+	if err := command.BindEnv(only); err != nil {
+		return command.Exit(2, err)
 	}
 	return nil
 }

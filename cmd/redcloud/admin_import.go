@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/redcloud-core/redcloud"
+	"github.com/redcloud-core/redcloud/internal/command"
 	"github.com/redcloud-core/redcloud/internal/platform"
 	"github.com/redcloud-core/redcloud/internal/store"
 )
@@ -79,12 +80,12 @@ not exist yet.`,
 			path := args[0]
 			f, err := os.Open(path)
 			if err != nil {
-				return &exitError{code: 2, err: err}
+				return command.Exit(2, err)
 			}
 			rows, problems, err := adminReadCSV(f, time.Now())
 			f.Close()
 			if err != nil {
-				return &exitError{code: 2, err: fmt.Errorf("%s: %w", path, err)}
+				return command.Exit(2, fmt.Errorf("%s: %w", path, err))
 			}
 			if len(rows) == 0 && len(problems) == 0 {
 				return adminUsagef("%s: no numbers to import (only a header)", path)
@@ -94,7 +95,7 @@ not exist yet.`,
 				// Report the duplicates too when the database is there,
 				// but never create one for a file that cannot be imported.
 				if _, err := os.Stat(a.dbPath); err != nil {
-					return &exitError{code: 2, err: &adminImportError{file: path, problems: problems}}
+					return command.Exit(2, &adminImportError{file: path, problems: problems})
 				}
 				mode = adminDBMustExist
 			}
@@ -114,7 +115,7 @@ not exist yet.`,
 				}
 				if len(problems) > 0 {
 					slices.SortStableFunc(problems, func(x, y adminRowProblem) int { return x.line - y.line })
-					return &exitError{code: code, err: &adminImportError{file: path, problems: problems}}
+					return command.Exit(code, &adminImportError{file: path, problems: problems})
 				}
 				ns := make([]platform.Number, len(rows))
 				for i, r := range rows {

@@ -54,7 +54,7 @@ func cliExitCode(err error) int {
 
 // cliUsage makes err a usage error (exit code 2).
 func cliUsage(err error) error {
-	return &exitError{code: cliExitRequestDefect, err: err}
+	return &cliExitError{code: cliExitRequestDefect, err: err}
 }
 
 // cliUsagef returns a usage error (exit code 2).
@@ -65,5 +65,17 @@ func cliUsagef(format string, args ...any) error {
 // cliExit returns an error that exits with code and prints msg after
 // "error:".
 func cliExit(code int, format string, args ...any) error {
-	return &exitError{code: code, err: fmt.Errorf(format, args...)}
+	return &cliExitError{code: code, err: fmt.Errorf(format, args...)}
 }
+
+// cliExitError carries the exit code of a failed integrator command. The
+// CLI uses only public packages, so it has its own type; the binary reads
+// any error with an ExitCode method.
+type cliExitError struct {
+	code int
+	err  error
+}
+
+func (e *cliExitError) Error() string { return e.err.Error() }
+func (e *cliExitError) Unwrap() error { return e.err }
+func (e *cliExitError) ExitCode() int { return e.code }

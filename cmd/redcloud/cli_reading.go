@@ -82,7 +82,7 @@ func (o *cliOptions) cliFail(command string, err error, key string) error {
 			fmt.Fprintln(out, p.Text())
 		}
 	}
-	return &exitError{code: r.ExitCode, err: fmt.Errorf("%s failed: %s (exit code %d)", command,
+	return &cliExitError{code: r.ExitCode, err: fmt.Errorf("%s failed: %s (exit code %d)", command,
 		strings.ReplaceAll(string(r.Category), "_", " "), r.ExitCode)}
 }
 

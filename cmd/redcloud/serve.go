@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/redcloud-core/redcloud/internal/command"
 	"github.com/redcloud-core/redcloud/internal/httpapi"
 	"github.com/redcloud-core/redcloud/internal/metrics"
 	"github.com/redcloud-core/redcloud/internal/pipeline"
@@ -54,7 +55,7 @@ for example REDCLOUD_DB=/var/lib/redcloud.db or REDCLOUD_RATE_LIMIT=0.`,
   redcloud serve --sandbox=false --addr :8443 --db /var/lib/redcloud/redcloud.db`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := bindEnv(cmd); err != nil {
+			if err := command.BindEnv(cmd); err != nil {
 				return err
 			}
 			return serve(cmd.Context(), o)
