@@ -10,7 +10,7 @@ import (
 
 type coded struct{ code int }
 
-func (c coded) Error() string  { return "coded" }
+func (c coded) Error() string { return "coded" }
 func (c coded) ExitCode() int { return c.code }
 
 func TestCode(t *testing.T) {
