@@ -54,10 +54,12 @@ var embedding = []struct {
 }
 
 // AllowedAddress reports whether a webhook may be delivered to ip outside
-// sandbox mode.
+// sandbox mode. An address with an IPv6 zone (fe80::1%eth0, ::1%lo) is
+// refused whatever its prefix: netip.Prefix.Contains is false for every
+// zoned address, so the prefix checks below would let it through.
 func AllowedAddress(ip netip.Addr) bool {
 	ip = ip.Unmap()
-	if !ip.IsValid() {
+	if !ip.IsValid() || ip.Zone() != "" {
 		return false
 	}
 	for _, p := range blockedPrefixes {

@@ -3,6 +3,8 @@ package pipeline_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -58,6 +60,12 @@ func TestAllowedAddress(t *testing.T) {
 		{"172.32.0.1", true},           // just outside 172.16.0.0/12
 		{"2606:4700::1", true},         // public IPv6
 		{"::ffff:93.184.216.34", true}, // IPv4-mapped public
+		// A zone makes every prefix check false: zoned addresses are
+		// refused whatever their prefix.
+		{"::1%lo", false},
+		{"fe80::1%eth0", false},
+		{"fd00:ec2::254%eth0", false},
+		{"2606:4700::1%eth0", false},
 	} {
 		ip := netip.MustParseAddr(c.addr)
 		if got := pipeline.AllowedAddress(ip); got != c.allowed {
@@ -118,6 +126,38 @@ func TestWebhookClientGuard(t *testing.T) {
 	}
 	if n := got.Load(); n != int32(len(urls)) {
 		t.Errorf("server got %d requests through the sandbox client, want %d", n, len(urls))
+	}
+}
+
+// TestWebhookClientGuardZone dials a receiver on [::1] through a zoned
+// literal, [::1%lo], which the prefix checks alone let through.
+func TestWebhookClientGuardZone(t *testing.T) {
+	ln, err := net.Listen("tcp", "[::1]:0")
+	if err != nil {
+		t.Skipf("no IPv6 loopback on this machine: %v", err)
+	}
+	var got atomic.Int32
+	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got.Add(1)
+		w.WriteHeader(http.StatusNoContent)
+	})}}
+	srv.Start()
+	defer srv.Close()
+	port := ln.Addr().(*net.TCPAddr).Port
+	c := pipeline.NewWebhookClient(false, time.Second)
+	defer c.CloseIdleConnections()
+	for _, zone := range []string{"lo", "1"} {
+		u := fmt.Sprintf("http://[::1%%25%s]:%d/", zone, port)
+		res, err := c.Post(u, "application/json", strings.NewReader("{}"))
+		if err == nil {
+			res.Body.Close()
+		}
+		if !errors.Is(err, pipeline.ErrBlockedAddress) {
+			t.Errorf("POST %s: err = %v, want ErrBlockedAddress", u, err)
+		}
+	}
+	if n := got.Load(); n != 0 {
+		t.Errorf("receiver on [::1] got %d requests through the guarded client, want 0", n)
 	}
 }
 

@@ -176,6 +176,9 @@ func CheckWebhookURL(s string, sandbox bool) string {
 	if u.User != nil {
 		return "must not contain credentials"
 	}
+	if zonedHost(u) {
+		return "must not name an IPv6 zone"
+	}
 	if u.Scheme != "https" && !(sandbox && u.Scheme == "http") {
 		if sandbox {
 			return "must be an http or https URL"
@@ -183,4 +186,12 @@ func CheckWebhookURL(s string, sandbox bool) string {
 		return "must be an https URL"
 	}
 	return ""
+}
+
+// zonedHost reports whether u's host is an IPv6 literal with a zone
+// ([fe80::1%25eth0]): a zone names an interface of the server's own
+// machine, never an address on the internet, and the address guard's
+// prefix checks do not match zoned addresses.
+func zonedHost(u *url.URL) bool {
+	return strings.Contains(u.Hostname(), "%")
 }

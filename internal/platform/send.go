@@ -134,7 +134,7 @@ func validMediaURL(s string, allowHTTP bool) bool {
 		return false
 	}
 	u, err := url.Parse(s)
-	if err != nil || u.Host == "" || u.User != nil {
+	if err != nil || u.Host == "" || u.User != nil || zonedHost(u) {
 		return false
 	}
 	return u.Scheme == "https" || allowHTTP && u.Scheme == "http"
