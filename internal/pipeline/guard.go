@@ -89,6 +89,9 @@ func guardControl(_, address string, _ syscall.RawConn) error {
 	return nil
 }
 
+// MaxResponseHeaderBytes bounds the response headers of a webhook receiver.
+const MaxResponseHeaderBytes = 32 << 10
+
 // NewWebhookClient returns the HTTP client of the dispatcher: the address
 // guard unless sandbox, redirects not followed, and the attempt timeout.
 func NewWebhookClient(sandbox bool, timeout time.Duration) *http.Client {
@@ -104,7 +107,10 @@ func NewWebhookClient(sandbox bool, timeout time.Duration) *http.Client {
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   timeout,
 		ResponseHeaderTimeout: timeout,
-		ForceAttemptHTTP2:     true,
+		// A receiver's headers are read into memory: Go's default (10 MiB)
+		// let one endpoint take hundreds of MB across concurrent attempts.
+		MaxResponseHeaderBytes: MaxResponseHeaderBytes,
+		ForceAttemptHTTP2:      true,
 	}
 	return &http.Client{
 		Transport: tr,

@@ -161,6 +161,29 @@ func TestWebhookClientGuardZone(t *testing.T) {
 	}
 }
 
+// TestWebhookClientHeaderBound: a receiver that answers with huge headers
+// gets an error, not a read of megabytes into memory.
+func TestWebhookClientHeaderBound(t *testing.T) {
+	big := strings.Repeat("x", 8<<10)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for i := range 64 { // 512 KiB of headers
+			w.Header().Set(fmt.Sprintf("X-Pad-%d", i), big)
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer srv.Close()
+	c := pipeline.NewWebhookClient(true, 5*time.Second)
+	defer c.CloseIdleConnections()
+	res, err := c.Post(srv.URL, "application/json", strings.NewReader("{}"))
+	if err == nil {
+		res.Body.Close()
+		t.Fatalf("POST to a receiver with 512 KiB of headers: status %d, want an error", res.StatusCode)
+	}
+	if !strings.Contains(err.Error(), "header") {
+		t.Errorf("err = %v, want one about the response headers", err)
+	}
+}
+
 // TestGuardEndToEnd: outside sandbox mode a delivery URL on loopback (set
 // directly in the store, as an operator could) is refused at dial time on
 // every attempt; the receiver never sees a request.
