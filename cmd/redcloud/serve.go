@@ -42,6 +42,7 @@ type serveOptions struct {
 	retention          time.Duration
 	role               string
 	pprofAddr          string
+	changeMode         bool
 }
 
 func serveCmd() *cobra.Command {
@@ -66,6 +67,7 @@ for example REDCLOUD_DB=/var/lib/redcloud.db or REDCLOUD_RATE_LIMIT=0.`,
 	f.StringVar(&o.db, "db", "redcloud.db", "SQLite database file, or a postgres:// URL")
 	f.StringVar(&o.role, "role", "all", "all: API and workers; api: API only; worker: pipeline and webhook workers only (serves /healthz, /readyz, /metrics)")
 	f.BoolVar(&o.sandbox, "sandbox", true, "sandbox mode: seed demo data, sandbox routes and faults, http webhooks allowed")
+	f.BoolVar(&o.changeMode, "change-mode", false, "convert a database set up in the other mode (sandbox or production) to this one; converting to production revokes the published demo credentials")
 	f.BoolVar(&o.allowPublicSandbox, "allow-public-sandbox", false, "let sandbox mode listen on a non-loopback address (its credentials are public)")
 	f.DurationVar(&o.tokenTTL, "token-ttl", time.Hour, "access token lifetime")
 	f.Float64Var(&o.rateLimit, "rate-limit", 100, "requests per second per API client (burst 2x); 0 disables")
@@ -99,6 +101,9 @@ func serve(ctx context.Context, o serveOptions) error {
 		return err
 	}
 	defer db.Close()
+	if err := checkMode(ctx, db, o, log); err != nil {
+		return err
+	}
 	if o.sandbox {
 		seeded, err := db.SeedIfEmpty(ctx, platform.SandboxSeed(time.Now()))
 		if err != nil {
@@ -186,6 +191,41 @@ func serve(ctx context.Context, o serveOptions) error {
 		return err
 	}
 	log.Info("stopped")
+	return nil
+}
+
+// checkMode refuses to run in one mode on a database set up in the other,
+// unless the operator converts it with --change-mode, and makes sure no
+// published demo secret is valid in production.
+func checkMode(ctx context.Context, db *store.DB, o serveOptions, log *slog.Logger) error {
+	want := store.ModeProduction
+	if o.sandbox {
+		want = store.ModeSandbox
+	}
+	published := platform.PublishedSecretHashes()
+	got, err := db.EnsureMode(ctx, want, published)
+	if err != nil {
+		return err
+	}
+	if got != want {
+		if !o.changeMode {
+			return fmt.Errorf("the database %s was set up in %s mode and this server runs in %s mode: use a database of its own, or convert this one with --change-mode (to production: the published demo credentials stop working)",
+				redactDSN(o.db), got, want)
+		}
+		if err := db.SetMode(ctx, want, published); err != nil {
+			return err
+		}
+		log.Warn("database converted", "from", string(got), "to", string(want))
+	}
+	if want == store.ModeProduction {
+		n, err := db.RevokePublished(ctx, published)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			log.Warn("revoked API clients that held a published sandbox secret", "clients", n)
+		}
+	}
 	return nil
 }
 

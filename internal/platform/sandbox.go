@@ -76,3 +76,10 @@ func SandboxSeed(now time.Time) Seed {
 	}
 	return s
 }
+
+// PublishedSecretHashes are the hashes of the client secrets the
+// documentation publishes for sandbox mode: a production database must hold
+// no client that still accepts one of them.
+func PublishedSecretHashes() []string {
+	return []string{HashSecret(SandboxClientSecret), HashSecret(SandboxOtherSecret)}
+}
