@@ -6,6 +6,7 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 
@@ -75,23 +76,13 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	// 255 bytes: PostgreSQL cannot index it; U+0000 or invalid UTF-8: it
 	// cannot store it) is an unknown client, counted by address only.
 	known := len(id) <= maxClientID && storable(id)
-	keys := []string{"addr:" + remoteHost(r)}
+	keys := []string{"addr:" + throttleAddr(r)}
 	if known {
 		keys = append(keys, "client:"+id)
 	}
 	now := s.now()
-	until, blocked, err := s.db.AuthBlocked(r.Context(), keys, s.cfg.AuthFailureLimit, s.cfg.AuthFailureWindow, now)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if blocked {
-		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(until.Sub(now).Seconds())))))
-		s.oauthError(w, r, http.StatusTooManyRequests, redcloud.OAuthTemporarilyUnavailable, "too many failed authentication attempts")
-		return
-	}
 	var c platform.APIClient
-	err = platform.ErrNotFound
+	err := platform.ErrNotFound
 	if known {
 		c, err = s.db.GetAPIClient(r.Context(), id)
 	}
@@ -106,6 +97,19 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		hash = platform.HashSecret("unknown client")
 	}
 	if !platform.SecretMatches(secret, hash) || err != nil {
+		// The throttle brakes failures only: a request with the right secret
+		// is never refused by it, or anyone who knows a client_id (every
+		// webhook body carries one) could lock its owner out.
+		until, blocked, err := s.db.AuthBlocked(r.Context(), keys, s.cfg.AuthFailureLimit, s.cfg.AuthFailureWindow, now)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if blocked {
+			w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(until.Sub(now).Seconds())))))
+			s.oauthError(w, r, http.StatusTooManyRequests, redcloud.OAuthTemporarilyUnavailable, "too many failed authentication attempts")
+			return
+		}
 		if err := s.db.AuthFailed(r.Context(), keys, s.cfg.AuthFailureWindow, now); err != nil {
 			s.log.Error("record failed authentication", "requestId", info(r).id, "err", err)
 		}
@@ -147,6 +151,22 @@ func formDecode(s string) string {
 		return v
 	}
 	return s
+}
+
+// throttleAddr is the address key of the failure throttle: the TCP peer,
+// IPv6 peers by their /64 (one subscriber's whole allocation, which an
+// attacker could otherwise walk through).
+func throttleAddr(r *http.Request) string {
+	host := remoteHost(r)
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return host
+	}
+	if ip = ip.Unmap(); ip.Is4() {
+		return ip.String()
+	}
+	p, _ := ip.WithZone("").Prefix(64)
+	return p.String()
 }
 
 func remoteHost(r *http.Request) string {

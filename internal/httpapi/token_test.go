@@ -152,8 +152,9 @@ func TestTokenErrors(t *testing.T) {
 }
 
 // TestTokenThrottlePerClient: 10 failures for one client_id, each from a
-// different address, block that client_id (even with the right secret)
-// until the window has passed, and nobody else.
+// different address, make further wrong secrets for it 429 until the window
+// has passed — but never the right secret: knowing a client_id (every
+// webhook body carries one) must not lock its owner out.
 func TestTokenThrottlePerClient(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -163,29 +164,31 @@ func TestTokenThrottlePerClient(t *testing.T) {
 		wantOAuth(t, r, 401, "invalid_client", "Client authentication failed")
 	}
 	fresh := fromAddr(t, "127.0.0.20")
-	r := e.tokenForm(t, fresh, clientCredentials, clientID+":"+clientSecret)
+	r := e.tokenForm(t, fresh, clientCredentials, clientID+":wrong_secret")
 	wantOAuth(t, r, 429, "temporarily_unavailable", "too many failed authentication attempts")
 	if got := r.header.Get("Retry-After"); got != "60" {
 		t.Errorf("Retry-After = %q, want 60 (the whole window is left)", got)
 	}
+	// The right secret is answered, by either client authentication method.
+	wantToken(t, e.tokenForm(t, fresh, clientCredentials, clientID+":"+clientSecret))
+	wantToken(t, e.tokenForm(t, fresh, form("grant_type", "client_credentials", "client_id", clientID, "client_secret", clientSecret), ""))
 	// The body method is throttled alike: the key is the client_id.
-	r = e.tokenForm(t, fresh, form("grant_type", "client_credentials", "client_id", clientID, "client_secret", clientSecret), "")
+	r = e.tokenForm(t, fresh, form("grant_type", "client_credentials", "client_id", clientID, "client_secret", "wrong"), "")
 	wantOAuth(t, r, 429, "temporarily_unavailable", "too many failed authentication attempts")
-	// Another client from the same fresh address is not affected.
-	wantToken(t, e.tokenForm(t, fresh, clientCredentials, otherID+":"+otherSecret))
 
 	e.clock.Advance(30 * time.Second)
-	r = e.tokenForm(t, fresh, clientCredentials, clientID+":"+clientSecret)
+	r = e.tokenForm(t, fresh, clientCredentials, clientID+":wrong_secret")
 	wantOAuth(t, r, 429, "temporarily_unavailable", "too many failed authentication attempts")
 	if got := r.header.Get("Retry-After"); got != "30" {
 		t.Errorf("Retry-After = %q after 30 s, want 30", got)
 	}
 	e.clock.Advance(30 * time.Second)
-	wantToken(t, e.tokenForm(t, fresh, clientCredentials, clientID+":"+clientSecret))
+	wantOAuth(t, e.tokenForm(t, fresh, clientCredentials, clientID+":wrong_secret"), 401, "invalid_client", "Client authentication failed")
 }
 
 // TestTokenThrottlePerAddress: 10 failures from one address, each for a
-// different client_id, block that address and no other.
+// different client_id, make further failures from that address 429, and
+// from no other; the right secret still gets its token.
 func TestTokenThrottlePerAddress(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -194,18 +197,20 @@ func TestTokenThrottlePerAddress(t *testing.T) {
 		r := e.tokenForm(t, attacker, clientCredentials, fmt.Sprintf("rc_guess_%d:wrong_secret", i))
 		wantOAuth(t, r, 401, "invalid_client", "Client authentication failed")
 	}
-	r := e.tokenForm(t, attacker, clientCredentials, clientID+":"+clientSecret)
+	r := e.tokenForm(t, attacker, clientCredentials, "rc_guess_x:wrong_secret")
 	wantOAuth(t, r, 429, "temporarily_unavailable", "too many failed authentication attempts")
 	if got := r.header.Get("Retry-After"); got != "60" {
 		t.Errorf("Retry-After = %q, want 60", got)
 	}
-	wantToken(t, e.tokenForm(t, fromAddr(t, "127.0.0.31"), clientCredentials, clientID+":"+clientSecret))
-	e.clock.Advance(time.Minute)
 	wantToken(t, e.tokenForm(t, attacker, clientCredentials, clientID+":"+clientSecret))
+	wantOAuth(t, e.tokenForm(t, fromAddr(t, "127.0.0.31"), clientCredentials, "rc_guess_y:wrong_secret"), 401, "invalid_client", "Client authentication failed")
+	e.clock.Advance(time.Minute)
+	wantOAuth(t, e.tokenForm(t, attacker, clientCredentials, "rc_guess_z:wrong_secret"), 401, "invalid_client", "Client authentication failed")
 }
 
 // TestTokenThrottleCountsOnlyFailures: nine failures and successes in
-// between never block.
+// between never block; after the tenth failure, failures are 429 and the
+// right secret still succeeds.
 func TestTokenThrottleCountsOnlyFailures(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -213,9 +218,10 @@ func TestTokenThrottleCountsOnlyFailures(t *testing.T) {
 		wantOAuth(t, e.tokenForm(t, nil, clientCredentials, clientID+":wrong_secret"), 401, "invalid_client", "Client authentication failed")
 		wantToken(t, e.tokenForm(t, nil, clientCredentials, clientID+":"+clientSecret))
 	}
-	// The tenth failure is still answered 401; the next attempt is blocked.
+	// The tenth failure is still answered 401; the next failure is blocked.
 	wantOAuth(t, e.tokenForm(t, nil, clientCredentials, clientID+":wrong_secret"), 401, "invalid_client", "Client authentication failed")
-	wantOAuth(t, e.tokenForm(t, nil, clientCredentials, clientID+":"+clientSecret), 429, "temporarily_unavailable", "too many failed authentication attempts")
+	wantOAuth(t, e.tokenForm(t, nil, clientCredentials, clientID+":wrong_secret"), 429, "temporarily_unavailable", "too many failed authentication attempts")
+	wantToken(t, e.tokenForm(t, nil, clientCredentials, clientID+":"+clientSecret))
 }
 
 func TestTokenStoredHashed(t *testing.T) {
