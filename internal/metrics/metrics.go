@@ -54,11 +54,10 @@ func New(depth QueueDepth) *Metrics {
 	m.reg.MustRegister(m.requests, m.accepted, m.messages, m.attempts, m.attemptLatency, m.deliveryLatency,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if depth != nil {
+		cached := &depthCache{depth: depth, ttl: depthTTL, now: time.Now}
 		gauge := func(name, help string, pick func(int, int) int) prometheus.GaugeFunc {
 			return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, func() float64 {
-				ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-				defer cancel()
-				msgs, dels, err := depth(ctx)
+				msgs, dels, err := cached.get()
 				if err != nil {
 					return -1
 				}
