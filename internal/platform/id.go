@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"strings"
+	"sync"
 
 	"github.com/oklog/ulid/v2"
 )
@@ -21,10 +22,20 @@ const (
 	PrefixClient  = "rc_"
 )
 
-// NewID returns prefix + a lower-case ULID. ulid.Make is safe for concurrent
-// use and monotonic within a millisecond, so IDs sort by creation.
+// idEntropy draws ULID randomness from crypto/rand (ulid.Make's default
+// source is math/rand seeded with the clock, so ids could be predicted),
+// monotonic within a millisecond so that ids sort by creation.
+var idEntropy = struct {
+	sync.Mutex
+	*ulid.MonotonicEntropy
+}{MonotonicEntropy: ulid.Monotonic(rand.Reader, 0)}
+
+// NewID returns prefix + a lower-case ULID.
 func NewID(prefix string) string {
-	return prefix + strings.ToLower(ulid.Make().String())
+	idEntropy.Lock()
+	id := ulid.MustNew(ulid.Now(), idEntropy.MonotonicEntropy)
+	idEntropy.Unlock()
+	return prefix + strings.ToLower(id.String())
 }
 
 // Secret prefixes.

@@ -1,6 +1,7 @@
 package platform_test
 
 import (
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -88,5 +89,19 @@ func TestHashSecret(t *testing.T) {
 				t.Errorf("SecretMatches = %v, want %v", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestNewIDEntropyIsCryptographic reads id.go: ids draw their randomness
+// from crypto/rand, not from ulid.Make's clock-seeded math/rand.
+func TestNewIDEntropyIsCryptographic(t *testing.T) {
+	src, err := os.ReadFile("id.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code := string(src)
+	if strings.Contains(code, "ulid.Make()") || !strings.Contains(code, "ulid.Monotonic(rand.Reader") ||
+		!strings.Contains(code, `"crypto/rand"`) {
+		t.Error("NewID must draw ULID entropy from crypto/rand (ulid.Monotonic(rand.Reader, …)), not ulid.Make")
 	}
 }
