@@ -165,6 +165,11 @@ func serve(ctx context.Context, o serveOptions) error {
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	if o.pprofAddr != "" {
+		if !loopback(o.pprofAddr) {
+			// Profiles show memory contents (tokens, message text) to anyone
+			// who can reach the address.
+			log.Warn("--pprof-addr is not a loopback address: profiles expose process memory to whoever reaches it", "addr", o.pprofAddr)
+		}
 		mux := http.NewServeMux()
 		mux.HandleFunc("/debug/pprof/", pprof.Index)
 		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
