@@ -53,6 +53,11 @@ type Config struct {
 	// Concurrency bounds provider sends and webhook attempts in flight, each.
 	// Default 64.
 	Concurrency int
+	// WebhookPerHost bounds the webhook attempts in flight to one endpoint
+	// (scheme and host:port), and WebhookPerClient those of one API client,
+	// so one tenant's slow endpoint cannot take every slot. Defaults 8 and 16.
+	WebhookPerHost   int
+	WebhookPerClient int
 	// Retention is how long finished messages, events and deliveries are kept.
 	// Default 720h (30 days).
 	Retention time.Duration
@@ -110,6 +115,12 @@ func (c *Config) defaults() error {
 	}
 	if c.Concurrency <= 0 {
 		c.Concurrency = 64
+	}
+	if c.WebhookPerHost <= 0 {
+		c.WebhookPerHost = defaultPerHost
+	}
+	if c.WebhookPerClient <= 0 {
+		c.WebhookPerClient = defaultPerClient
 	}
 	if c.Retention <= 0 {
 		c.Retention = 720 * time.Hour

@@ -33,25 +33,43 @@ func (p *Pipeline) dispatchDue(ctx context.Context) bool {
 		}
 		return false
 	}
-	release(p.deliverSlots, free-len(jobs))
-	work := context.WithoutCancel(ctx)
+	admitted, deferred := jobs[:0:0], []store.DeliveryDeferral(nil)
 	for _, j := range jobs {
+		if ok, at := p.gate.admit(j.APIClientID, hostOf(j.URL)); ok {
+			admitted = append(admitted, j)
+		} else {
+			deferred = append(deferred, store.DeliveryDeferral{ID: j.ID, At: at})
+			p.wakeAt(p.wakeDispatch, at.Sub(now))
+		}
+	}
+	release(p.deliverSlots, free-len(admitted))
+	// Deferred rows would otherwise wait for their lease to run out.
+	if err := p.db.DeferDeliveries(ctx, p.owner, deferred); err != nil && ctx.Err() == nil {
+		p.log.Error("defer deliveries", "err", err)
+	}
+	work := context.WithoutCancel(ctx)
+	for _, j := range admitted {
 		p.work.Add(1)
 		go func() {
 			defer p.work.Done()
 			defer signal(p.wakeDispatch)
 			defer release(p.deliverSlots, 1)
-			p.deliver(work, j)
+			broken := p.deliver(work, j)
+			p.gate.done(j.APIClientID, hostOf(j.URL), broken)
 		}()
 	}
-	return len(jobs) == free && free == p.cfg.BatchSize
+	// Deferred rows are no longer due: claim again at once, so that other
+	// tenants' rows behind them are not left for the next poll.
+	return len(deferred) > 0 || len(jobs) == free && free == p.cfg.BatchSize
 }
 
 // deliver makes one attempt and records it with the delivery's next state.
-func (p *Pipeline) deliver(ctx context.Context, j store.DeliveryJob) {
+// It reports whether the endpoint looked broken: no answer at all (timeout,
+// refused or failed connection).
+func (p *Pipeline) deliver(ctx context.Context, j store.DeliveryJob) (broken bool) {
 	number := j.Attempts + 1
 	start := p.cfg.Now()
-	status, errText := p.post(ctx, j, number)
+	status, errText, broken := p.post(ctx, j, number)
 	latency := p.cfg.Now().Sub(start)
 	a := store.Attempt{DeliveryID: j.ID, LeaseOwner: p.owner, Number: number, At: start,
 		StatusCode: status, Error: errText, Latency: latency, State: platform.DeliveryPending}
@@ -78,16 +96,19 @@ func (p *Pipeline) deliver(ctx context.Context, j store.DeliveryJob) {
 		p.log.Warn("webhook attempt failed", "eventId", j.EventID, "deliveryId", j.ID, "attempt", number,
 			"status", status, "err", errText, "state", a.State)
 	}
+	return broken
 }
 
 // post sends the event's fixed body, freshly signed; it returns the status
-// code (0 without a response) and an error text ("" when a response came).
-func (p *Pipeline) post(ctx context.Context, j store.DeliveryJob, attempt int) (int, string) {
+// code (0 without a response), an error text ("" when a response came), and
+// whether the endpoint looked broken (timed out or could not be reached;
+// the address guard's refusal is immediate and not the endpoint's fault).
+func (p *Pipeline) post(ctx context.Context, j store.DeliveryJob, attempt int) (int, string, bool) {
 	ctx, cancel := context.WithTimeout(ctx, p.cfg.WebhookTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, j.URL, bytes.NewReader(j.Body))
 	if err != nil {
-		return 0, "invalid URL: " + err.Error()
+		return 0, "invalid URL: " + err.Error(), false
 	}
 	ts, sig := webhook.SignatureHeaders(j.Secret, p.cfg.Now(), j.Body)
 	h := req.Header
@@ -101,21 +122,22 @@ func (p *Pipeline) post(ctx context.Context, j store.DeliveryJob, attempt int) (
 	resp, err := p.cfg.HTTPClient.Do(req)
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) {
-			return 0, "timeout after " + p.cfg.WebhookTimeout.String()
+			return 0, "timeout after " + p.cfg.WebhookTimeout.String(), true
 		}
+		broken := !errors.Is(err, ErrBlockedAddress)
 		// The URL may carry a receiver's token in its query: record the
 		// cause without it.
 		var uerr *url.Error
 		if errors.As(err, &uerr) {
-			return 0, uerr.Err.Error()
+			return 0, uerr.Err.Error(), broken
 		}
-		return 0, err.Error()
+		return 0, err.Error(), broken
 	}
 	// Drain a little so the connection can be reused; the body means nothing.
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
-		return resp.StatusCode, "redirect not followed"
+		return resp.StatusCode, "redirect not followed", false
 	}
-	return resp.StatusCode, ""
+	return resp.StatusCode, "", false
 }

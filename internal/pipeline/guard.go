@@ -89,13 +89,18 @@ func guardControl(_, address string, _ syscall.RawConn) error {
 	return nil
 }
 
+// connectTimeout bounds the TCP connect of a webhook attempt.
+const connectTimeout = 3 * time.Second
+
 // MaxResponseHeaderBytes bounds the response headers of a webhook receiver.
 const MaxResponseHeaderBytes = 32 << 10
 
 // NewWebhookClient returns the HTTP client of the dispatcher: the address
 // guard unless sandbox, redirects not followed, and the attempt timeout.
 func NewWebhookClient(sandbox bool, timeout time.Duration) *http.Client {
-	dialer := &net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}
+	// A live endpoint connects in well under a second; a dead one should
+	// not hold a slot for the whole attempt timeout.
+	dialer := &net.Dialer{Timeout: min(timeout, connectTimeout), KeepAlive: 30 * time.Second}
 	if !sandbox {
 		dialer.Control = guardControl
 	}

@@ -22,6 +22,7 @@ type Pipeline struct {
 	wakeDispatch chan struct{}
 	sendSlots    chan struct{}
 	deliverSlots chan struct{}
+	gate         *gate
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup // loops
@@ -37,6 +38,7 @@ func New(cfg Config) (*Pipeline, error) {
 		cfg: cfg, db: cfg.Store, log: cfg.Logger, owner: platform.NewID("wrk_"),
 		wakeSend: make(chan struct{}, 1), wakeDispatch: make(chan struct{}, 1),
 		sendSlots: make(chan struct{}, cfg.Concurrency), deliverSlots: make(chan struct{}, cfg.Concurrency),
+		gate: newGate(cfg.WebhookPerClient, cfg.WebhookPerHost, cfg.Now),
 	}, nil
 }
 
