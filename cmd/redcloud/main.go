@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/redcloud-core/redcloud/internal/cli"
 	"github.com/redcloud-core/redcloud/internal/command"
 	"github.com/spf13/cobra"
 )
@@ -27,12 +28,12 @@ func rootCmd() *cobra.Command {
 	root := &cobra.Command{
 		Use:           "redcloud",
 		Short:         "Red Cloud CORE: SMS/MMS messaging server, admin and integrator tools",
-		Long:          cliRootLong,
-		Example:       cliRootExample,
+		Long:          cli.RootLong,
+		Example:       cli.RootExample,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
 	root.AddCommand(serveCmd(), adminCmd(), benchCmd())
-	root.AddCommand(cliCommands()...)
+	root.AddCommand(cli.Commands()...)
 	return root
 }

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"encoding/json"
@@ -11,16 +11,16 @@ import (
 
 // ANSI colours of the human output.
 const (
-	cliGreen  = "32"
-	cliYellow = "33"
-	cliRed    = "31"
-	cliDim    = "2"
+	green  = "32"
+	yellow = "33"
+	red    = "31"
+	dim    = "2"
 )
 
-// cliColorFor reports whether w should get colour: it is the process's
+// colorFor reports whether w should get colour: it is the process's
 // stdout or stderr, that file is a terminal, NO_COLOR is unset (see
 // no-color.org) and TERM is not "dumb".
-func cliColorFor(w io.Writer) bool {
+func colorFor(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	if !ok || (f != os.Stdout && f != os.Stderr) {
 		return false
@@ -32,89 +32,89 @@ func cliColorFor(w io.Writer) bool {
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
-// cliPaint wraps s in the ANSI colour code when on is true.
-func cliPaint(on bool, code, s string) string {
+// paint wraps s in the ANSI colour code when on is true.
+func paint(on bool, code, s string) string {
 	if !on || s == "" {
 		return s
 	}
 	return "\x1b[" + code + "m" + s + "\x1b[0m"
 }
 
-// cliStatusColor is the colour of a message or check status.
-func cliStatusColor(status string) string {
+// statusColor is the colour of a message or check status.
+func statusColor(status string) string {
 	switch strings.ToUpper(status) {
 	case "DELIVERED", "PASS", "ACTIVE", "ACCEPTED", "VERIFIED", "RECEIVED":
-		return cliGreen
+		return green
 	case "FAILED", "FAIL", "SUSPENDED", "REJECTED":
-		return cliRed
+		return red
 	case "WARN", "SENT", "QUEUED", "DUPLICATE", "OUT OF ORDER":
-		return cliYellow
+		return yellow
 	}
-	return cliDim
+	return dim
 }
 
-// cliTable returns an aligned-column writer; Flush it when done. Columns are
+// table returns an aligned-column writer; Flush it when done. Columns are
 // separated by tabs. Colour codes must not be used inside a table's cells:
 // they would count as width.
-func cliTable(w io.Writer) *tabwriter.Writer { return tabwriter.NewWriter(w, 0, 4, 2, ' ', 0) }
+func table(w io.Writer) *tabwriter.Writer { return tabwriter.NewWriter(w, 0, 4, 2, ' ', 0) }
 
-// cliPrintJSON writes v as indented JSON without HTML escaping.
-func cliPrintJSON(w io.Writer, v any) error {
+// printJSON writes v as indented JSON without HTML escaping.
+func printJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
 }
 
-// cliPrintJSONLine writes v as one line of JSON (listen's event stream).
-func cliPrintJSONLine(w io.Writer, v any) error {
+// printJSONLine writes v as one line of JSON (listen's event stream).
+func printJSONLine(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	return enc.Encode(v)
 }
 
-// cliOr returns s, or "-" when it is empty.
-func cliOr(s string) string {
+// or returns s, or "-" when it is empty.
+func or(s string) string {
 	if s == "" {
 		return "-"
 	}
 	return s
 }
 
-// cliOrNil returns *s, or "-" when s is nil or empty.
-func cliOrNil(s *string) string {
+// orNil returns *s, or "-" when s is nil or empty.
+func orNil(s *string) string {
 	if s == nil {
 		return "-"
 	}
-	return cliOr(*s)
+	return or(*s)
 }
 
-// cliYesNo renders a boolean for tables.
-func cliYesNo(b bool) string {
+// yesNo renders a boolean for tables.
+func yesNo(b bool) string {
 	if b {
 		return "yes"
 	}
 	return "no"
 }
 
-// cliPlural returns "s" unless n is 1.
-func cliPlural(n int) string {
+// plural returns "s" unless n is 1.
+func plural(n int) string {
 	if n == 1 {
 		return ""
 	}
 	return "s"
 }
 
-// cliTime renders a time for humans: UTC with milliseconds, as on the wire.
-func cliTime(t time.Time) string {
+// timeText renders a time for humans: UTC with milliseconds, as on the wire.
+func timeText(t time.Time) string {
 	if t.IsZero() {
 		return "-"
 	}
 	return t.UTC().Format("2006-01-02T15:04:05.000Z")
 }
 
-// cliDuration rounds d for humans.
-func cliDuration(d time.Duration) string {
+// duration rounds d for humans.
+func duration(d time.Duration) string {
 	switch {
 	case d >= time.Minute:
 		return d.Round(time.Second).String()

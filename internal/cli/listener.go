@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -14,21 +14,21 @@ import (
 	"github.com/redcloud-core/redcloud/webhook"
 )
 
-// cliForwardTimeout bounds a forward, below the 10 s Red Cloud gives a
+// forwardTimeout bounds a forward, below the 10 s Red Cloud gives a
 // webhook attempt, so that the platform still gets the forward's answer.
-const cliForwardTimeout = 8 * time.Second
+const forwardTimeout = 8 * time.Second
 
-// cliForwardHeaders are the request headers passed on with --forward-to:
+// forwardHeaders are the request headers passed on with --forward-to:
 // what a receiver needs to verify the signature and identify the event.
-var cliForwardHeaders = []string{
+var forwardHeaders = []string{
 	"Content-Type", "User-Agent",
 	webhook.HeaderTimestamp, webhook.HeaderSignature, webhook.HeaderEventID, webhook.HeaderEventType, webhook.HeaderAttempt,
 }
 
-// cliListener is listen's http.Handler: it verifies every request with the
+// listener is listen's http.Handler: it verifies every request with the
 // webhook package, flags duplicates and out-of-order events, forwards
 // verified requests, and prints one line per request.
-type cliListener struct {
+type listener struct {
 	out     io.Writer
 	json    bool
 	color   bool
@@ -42,20 +42,20 @@ type cliListener struct {
 	seen map[string]bool // acknowledged eventIds
 }
 
-// cliNewListener returns a listener that prints to out and verifies with
+// newListener returns a listener that prints to out and verifies with
 // secrets; forward, when not empty, is where verified requests go on to.
-func cliNewListener(out io.Writer, json bool, secrets []string, forward string) *cliListener {
-	return &cliListener{
-		out: out, json: json, color: cliColorFor(out), secrets: secrets, forward: forward,
-		fwd: &http.Client{Timeout: cliForwardTimeout,
+func newListener(out io.Writer, json bool, secrets []string, forward string) *listener {
+	return &listener{
+		out: out, json: json, color: colorFor(out), secrets: secrets, forward: forward,
+		fwd: &http.Client{Timeout: forwardTimeout,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
 		now: time.Now, seq: webhook.NewSequenceTracker(), seen: map[string]bool{},
 	}
 }
 
-// cliListenLine is one request as listen reports it; --json prints it as
+// listenLine is one request as listen reports it; --json prints it as
 // one line.
-type cliListenLine struct {
+type listenLine struct {
 	Time              string           `json:"time"`
 	Verified          bool             `json:"verified"`
 	Rejected          string           `json:"rejected,omitempty"`
@@ -73,12 +73,12 @@ type cliListenLine struct {
 	Attempt           string           `json:"attempt,omitempty"`
 	Duplicate         bool             `json:"duplicate"`
 	OutOfOrder        bool             `json:"outOfOrder"`
-	Forward           *cliForward      `json:"forward,omitempty"`
+	Forward           *forward         `json:"forward,omitempty"`
 	Answered          int              `json:"answered"`
 }
 
-// cliForward is the outcome of passing a request on to --forward-to.
-type cliForward struct {
+// forward is the outcome of passing a request on to --forward-to.
+type forward struct {
 	URL    string `json:"url"`
 	Status int    `json:"status,omitempty"`
 	Error  string `json:"error,omitempty"`
@@ -86,7 +86,7 @@ type cliForward struct {
 
 // answer is the status Red Cloud gets for a forwarded event: the forward
 // target's own, or 502 when it could not be reached.
-func (f *cliForward) answer() int {
+func (f *forward) answer() int {
 	if f.Status >= 200 && f.Status <= 599 {
 		return f.Status
 	}
@@ -95,16 +95,16 @@ func (f *cliForward) answer() int {
 
 // ServeHTTP receives one webhook request: it verifies it, forwards it when
 // asked, answers, and prints its line.
-func (l *cliListener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (l *listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		http.Error(w, "redcloud listen receives Red Cloud webhooks: POST only", http.StatusMethodNotAllowed)
 		return
 	}
-	line := cliListenLine{Time: l.now().UTC().Format("15:04:05.000"), Attempt: r.Header.Get(webhook.HeaderAttempt)}
+	line := listenLine{Time: l.now().UTC().Format("15:04:05.000"), Attempt: r.Header.Get(webhook.HeaderAttempt)}
 	ev, raw, err := webhook.Receive(r, l.secrets, l.now(), 0, 0)
 	if err != nil {
-		status, reason := cliRejection(err)
+		status, reason := rejection(err)
 		// The unsigned headers, to tell which delivery it was; not trusted.
 		line.Rejected, line.Answered = reason, status
 		line.EventID, line.Type = r.Header.Get(webhook.HeaderEventID), r.Header.Get(webhook.HeaderEventType)
@@ -141,14 +141,14 @@ func (l *cliListener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // forwardRequest passes the raw body and the signature headers of r on to
 // the forward URL.
-func (l *cliListener) forwardRequest(r *http.Request, raw []byte) *cliForward {
-	f := &cliForward{URL: l.forward}
+func (l *listener) forwardRequest(r *http.Request, raw []byte) *forward {
+	f := &forward{URL: l.forward}
 	req, err := http.NewRequestWithContext(r.Context(), http.MethodPost, l.forward, bytes.NewReader(raw))
 	if err != nil {
 		f.Error = err.Error()
 		return f
 	}
-	for _, h := range cliForwardHeaders {
+	for _, h := range forwardHeaders {
 		if v := r.Header.Get(h); v != "" {
 			req.Header.Set(h, v)
 		}
@@ -164,8 +164,8 @@ func (l *cliListener) forwardRequest(r *http.Request, raw []byte) *cliForward {
 	return f
 }
 
-// cliRejection is the status and reason of a request Receive refused.
-func cliRejection(err error) (int, string) {
+// rejection is the status and reason of a request Receive refused.
+func rejection(err error) (int, string) {
 	switch {
 	case errors.Is(err, webhook.ErrBodyTooLarge):
 		return http.StatusRequestEntityTooLarge, "body too large"
@@ -186,11 +186,11 @@ func cliRejection(err error) (int, string) {
 }
 
 // printHeader prints what listen is doing before the first request.
-func (l *cliListener) printHeader(h cliListenHeader) {
+func (l *listener) printHeader(h listenHeader) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.json {
-		_ = cliPrintJSONLine(l.out, h)
+		_ = printJSONLine(l.out, h)
 		return
 	}
 	fmt.Fprintf(l.out, "listening on %s\n", h.Listening)
@@ -209,20 +209,20 @@ func (l *cliListener) printHeader(h cliListenHeader) {
 }
 
 // print prints one request's line.
-func (l *cliListener) print(line cliListenLine) {
+func (l *listener) print(line listenLine) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.json {
-		_ = cliPrintJSONLine(l.out, line)
+		_ = printJSONLine(l.out, line)
 		return
 	}
 	c := l.color
 	var b strings.Builder
-	b.WriteString(cliPaint(c, cliDim, line.Time) + "  ")
+	b.WriteString(paint(c, dim, line.Time) + "  ")
 	if !line.Verified {
-		b.WriteString(cliPaint(c, cliRed, "REJECTED") + "  " + line.Rejected)
+		b.WriteString(paint(c, red, "REJECTED") + "  " + line.Rejected)
 		if line.EventID != "" || line.Type != "" {
-			fmt.Fprintf(&b, "  (unverified headers: %s %s)", cliOr(line.Type), cliOr(line.EventID))
+			fmt.Fprintf(&b, "  (unverified headers: %s %s)", or(line.Type), or(line.EventID))
 		}
 		fmt.Fprintf(&b, "  answered %d\n", line.Answered)
 		io.WriteString(l.out, b.String())
@@ -232,18 +232,18 @@ func (l *cliListener) print(line cliListenLine) {
 	if line.Type == webhook.TypeInbound {
 		status = "from " + line.From
 	}
-	fmt.Fprintf(&b, "%-17s %-31s seq %-2d %s", line.Type, line.MessageID, line.Sequence, cliPaint(c, cliStatusColor(line.Status), fmt.Sprintf("%-9s", status)))
+	fmt.Fprintf(&b, "%-17s %-31s seq %-2d %s", line.Type, line.MessageID, line.Sequence, paint(c, statusColor(line.Status), fmt.Sprintf("%-9s", status)))
 	switch {
 	case line.Failure != nil:
-		b.WriteString("  " + cliPaint(c, cliRed, line.Failure.Code))
+		b.WriteString("  " + paint(c, red, line.Failure.Code))
 	case line.Type == webhook.TypeInbound:
 		b.WriteString("  " + strconv.Quote(line.Text))
 	}
 	if line.Duplicate {
-		b.WriteString("  " + cliPaint(c, cliYellow, "DUPLICATE"))
+		b.WriteString("  " + paint(c, yellow, "DUPLICATE"))
 	}
 	if line.OutOfOrder {
-		b.WriteString("  " + cliPaint(c, cliYellow, "OUT OF ORDER"))
+		b.WriteString("  " + paint(c, yellow, "OUT OF ORDER"))
 	}
 	b.WriteString("  verified")
 	if line.Attempt != "" && line.Attempt != "1" {
@@ -251,11 +251,11 @@ func (l *cliListener) print(line cliListenLine) {
 	}
 	if f := line.Forward; f != nil {
 		if f.Error != "" {
-			b.WriteString("  " + cliPaint(c, cliRed, "forward failed: "+f.Error))
+			b.WriteString("  " + paint(c, red, "forward failed: "+f.Error))
 		} else {
 			fs := fmt.Sprintf("forward %d", f.Status)
 			if f.Status < 200 || f.Status > 299 {
-				fs = cliPaint(c, cliRed, fs)
+				fs = paint(c, red, fs)
 			}
 			b.WriteString("  " + fs)
 		}

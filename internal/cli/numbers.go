@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"fmt"
@@ -10,9 +10,9 @@ import (
 	"github.com/redcloud-core/redcloud"
 )
 
-// cliNumbersCmd is `redcloud numbers`: list, search and update numbers.
-func cliNumbersCmd() *cobra.Command {
-	o := &cliOptions{}
+// numbersCmd is `redcloud numbers`: list, search and update numbers.
+func numbersCmd() *cobra.Command {
+	o := &options{}
 	cmd := &cobra.Command{
 		Use:   "numbers",
 		Short: "List the API client's numbers; search the inventory; update a number",
@@ -26,51 +26,51 @@ your numbers.`,
   redcloud numbers --json
   redcloud numbers search --npa 512
   redcloud numbers update num_abc123 --campaign A1B2C3`,
-		Args: cliNoArgs,
+		Args: noArgs,
 	}
-	cliAddFlags(cmd, o)
-	cmd.RunE = cliWrap(o, func(cmd *cobra.Command, _ []string) error {
+	addFlags(cmd, o)
+	cmd.RunE = wrap(o, func(cmd *cobra.Command, _ []string) error {
 		c, err := o.client()
 		if err != nil {
 			return err
 		}
 		nums, err := c.Numbers(cmd.Context())
 		if err != nil {
-			return o.cliFail("numbers", err, "")
+			return o.fail("numbers", err, "")
 		}
 		if o.json {
-			return cliPrintJSON(cmd.OutOrStdout(), redcloud.NumberList{Numbers: nums})
+			return printJSON(cmd.OutOrStdout(), redcloud.NumberList{Numbers: nums})
 		}
-		cliPrintNumbers(cmd.OutOrStdout(), nums, o.number())
+		printNumbers(cmd.OutOrStdout(), nums, o.number())
 		return nil
 	})
-	cmd.AddCommand(cliNumbersSearchCmd(o), cliNumbersUpdateCmd(o))
+	cmd.AddCommand(numbersSearchCmd(o), numbersUpdateCmd(o))
 	return cmd
 }
 
-// cliPrintNumbers prints a table of numbers; the one sends use (selected)
+// printNumbers prints a table of numbers; the one sends use (selected)
 // is marked.
-func cliPrintNumbers(w io.Writer, nums []redcloud.Number, selected string) {
+func printNumbers(w io.Writer, nums []redcloud.Number, selected string) {
 	if len(nums) == 0 {
 		fmt.Fprintln(w, "no numbers are assigned to this API client")
 		return
 	}
-	t := cliTable(w)
+	t := table(w)
 	fmt.Fprintln(t, "  NUMBER ID\tE.164\tSTATUS\tCAMPAIGN\tSMS\tMMS\tINBOUND OVERRIDE\tDELIVERY OVERRIDE")
 	for _, n := range nums {
 		mark := " "
 		if n.NumberID == selected {
 			mark = "*"
 		}
-		fmt.Fprintf(t, "%s %s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", mark, n.NumberID, n.E164, n.Status, cliOrNil(n.CampaignRegID),
-			cliYesNo(n.SMSEnabled), cliYesNo(n.MMSEnabled), cliOrNil(n.WebhookInboundOverride), cliOrNil(n.WebhookDeliveryOverride))
+		fmt.Fprintf(t, "%s %s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", mark, n.NumberID, n.E164, n.Status, orNil(n.CampaignRegID),
+			yesNo(n.SMSEnabled), yesNo(n.MMSEnabled), orNil(n.WebhookInboundOverride), orNil(n.WebhookDeliveryOverride))
 	}
 	t.Flush()
-	fmt.Fprintf(w, "%d number%s; * = the number sends use (RC_NUMBER_ID / --number-id: %s)\n", len(nums), cliPlural(len(nums)), selected)
+	fmt.Fprintf(w, "%d number%s; * = the number sends use (RC_NUMBER_ID / --number-id: %s)\n", len(nums), plural(len(nums)), selected)
 }
 
-// cliNumbersSearchCmd is `redcloud numbers search`.
-func cliNumbersSearchCmd(o *cliOptions) *cobra.Command {
+// numbersSearchCmd is `redcloud numbers search`.
+func numbersSearchCmd(o *options) *cobra.Command {
 	var s redcloud.NumberSearch
 	cmd := &cobra.Command{
 		Use:   "search",
@@ -83,7 +83,7 @@ to case. The table lists the numbers in groups of (NPA, NXX, rate center);
 		Example: `  redcloud numbers search --npa 512
   redcloud numbers search --city austin --state TX --limit 5
   redcloud numbers search --zip 78701 --json`,
-		Args: cliNoArgs,
+		Args: noArgs,
 	}
 	f := cmd.Flags()
 	f.StringVar(&s.NPA, "npa", "", "area code, three digits (first 2-9)")
@@ -93,24 +93,24 @@ to case. The table lists the numbers in groups of (NPA, NXX, rate center);
 	f.StringVar(&s.ZipCode, "zip", "", "ZIP code, five digits")
 	f.StringVar(&s.RateCenter, "rate-center", "", "rate center")
 	f.IntVar(&s.Limit, "limit", 0, "how many numbers to list, 1-100 (default 20)")
-	cmd.RunE = cliWrap(o, func(cmd *cobra.Command, _ []string) error {
+	cmd.RunE = wrap(o, func(cmd *cobra.Command, _ []string) error {
 		c, err := o.client()
 		if err != nil {
 			return err
 		}
 		res, err := c.SearchNumbers(cmd.Context(), s)
 		if err != nil {
-			return o.cliFail("numbers search", err, "")
+			return o.fail("numbers search", err, "")
 		}
 		if o.json {
-			return cliPrintJSON(cmd.OutOrStdout(), res)
+			return printJSON(cmd.OutOrStdout(), res)
 		}
 		w := cmd.OutOrStdout()
 		if len(res.Groups) == 0 {
 			fmt.Fprintln(w, "no unassigned numbers match")
 			return nil
 		}
-		t := cliTable(w)
+		t := table(w)
 		fmt.Fprintln(t, "NPA\tNXX\tCITY\tSTATE\tRATE CENTER\tZIP\tCOUNT\tNUMBERS")
 		listed := 0
 		for _, g := range res.Groups {
@@ -125,8 +125,8 @@ to case. The table lists the numbers in groups of (NPA, NXX, rate center);
 	return cmd
 }
 
-// cliNumbersUpdateCmd is `redcloud numbers update`.
-func cliNumbersUpdateCmd(o *cliOptions) *cobra.Command {
+// numbersUpdateCmd is `redcloud numbers update`.
+func numbersUpdateCmd(o *options) *cobra.Command {
 	var campaign, inbound, delivery string
 	var clearCampaign, clearInbound, clearDelivery bool
 	cmd := &cobra.Command{
@@ -141,7 +141,7 @@ wire body.`,
 		Example: `  redcloud numbers update num_abc123 --campaign A1B2C3
   redcloud numbers update num_abc123 --clear-campaign
   redcloud numbers update --delivery-url https://example.com/hooks/delivery --json`,
-		Args: cliMaxArgs(1, "[numberId]"),
+		Args: maxArgs(1, "[numberId]"),
 	}
 	f := cmd.Flags()
 	f.StringVar(&campaign, "campaign", "", "set the campaignRegId (1-64 characters)")
@@ -150,7 +150,7 @@ wire body.`,
 	f.BoolVar(&clearInbound, "clear-inbound-url", false, "clear the inbound webhook override")
 	f.StringVar(&delivery, "delivery-url", "", "set the delivery webhook override (absolute URL)")
 	f.BoolVar(&clearDelivery, "clear-delivery-url", false, "clear the delivery webhook override")
-	cmd.RunE = cliWrap(o, func(cmd *cobra.Command, args []string) error {
+	cmd.RunE = wrap(o, func(cmd *cobra.Command, args []string) error {
 		id := o.number()
 		if len(args) == 1 {
 			id = args[0]
@@ -159,7 +159,7 @@ wire body.`,
 		patch := func(set string, value string, clear bool) redcloud.Patch {
 			switch {
 			case clear && cmd.Flags().Changed(set):
-				conflict = cliUsagef("--%s and --clear-%s contradict each other: give one", set, set)
+				conflict = usagef("--%s and --clear-%s contradict each other: give one", set, set)
 			case clear:
 				return redcloud.Clear()
 			case cmd.Flags().Changed(set):
@@ -176,7 +176,7 @@ wire body.`,
 			return conflict
 		}
 		if !u.CampaignRegID.Set && !u.WebhookInboundOverride.Set && !u.WebhookDeliveryOverride.Set {
-			return cliUsagef("nothing to update: give --campaign, --clear-campaign, --inbound-url, --clear-inbound-url, --delivery-url or --clear-delivery-url")
+			return usagef("nothing to update: give --campaign, --clear-campaign, --inbound-url, --clear-inbound-url, --delivery-url or --clear-delivery-url")
 		}
 		c, err := o.client()
 		if err != nil {
@@ -184,25 +184,25 @@ wire body.`,
 		}
 		n, err := c.UpdateNumber(cmd.Context(), id, u)
 		if err != nil {
-			return o.cliFail("numbers update", err, "")
+			return o.fail("numbers update", err, "")
 		}
 		if o.json {
-			return cliPrintJSON(cmd.OutOrStdout(), n)
+			return printJSON(cmd.OutOrStdout(), n)
 		}
-		cliPrintNumber(cmd.OutOrStdout(), n)
+		printNumber(cmd.OutOrStdout(), n)
 		return nil
 	})
 	return cmd
 }
 
-// cliPrintNumber prints one number, a field a line.
-func cliPrintNumber(w io.Writer, n *redcloud.Number) {
-	t := cliTable(w)
+// printNumber prints one number, a field a line.
+func printNumber(w io.Writer, n *redcloud.Number) {
+	t := table(w)
 	fmt.Fprintf(t, "number\t%s (%s)\n", n.NumberID, n.E164)
 	fmt.Fprintf(t, "status\t%s\n", n.Status)
-	fmt.Fprintf(t, "campaignRegId\t%s\n", cliOrNil(n.CampaignRegID))
-	fmt.Fprintf(t, "SMS / MMS\t%s / %s\n", cliYesNo(n.SMSEnabled), cliYesNo(n.MMSEnabled))
-	fmt.Fprintf(t, "inbound override\t%s\n", cliOrNil(n.WebhookInboundOverride))
-	fmt.Fprintf(t, "delivery override\t%s\n", cliOrNil(n.WebhookDeliveryOverride))
+	fmt.Fprintf(t, "campaignRegId\t%s\n", orNil(n.CampaignRegID))
+	fmt.Fprintf(t, "SMS / MMS\t%s / %s\n", yesNo(n.SMSEnabled), yesNo(n.MMSEnabled))
+	fmt.Fprintf(t, "inbound override\t%s\n", orNil(n.WebhookInboundOverride))
+	fmt.Fprintf(t, "delivery override\t%s\n", orNil(n.WebhookDeliveryOverride))
 	t.Flush()
 }

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"fmt"
@@ -10,9 +10,9 @@ import (
 	"github.com/redcloud-core/redcloud"
 )
 
-// cliSendJSON is what `send --json` prints: the wire results and errors,
+// sendJSON is what `send --json` prints: the wire results and errors,
 // the idempotency key used and how the send went.
-type cliSendJSON struct {
+type sendJSON struct {
 	IdempotencyKey       string                       `json:"idempotencyKey"`
 	IdempotencyKeySource string                       `json:"idempotencyKeySource"` // given or generated
 	Replayed             bool                         `json:"replayed"`
@@ -23,9 +23,9 @@ type cliSendJSON struct {
 	Errors               []redcloud.RecipientError    `json:"errors"`
 }
 
-// cliSendCmd is `redcloud send`.
-func cliSendCmd() *cobra.Command {
-	o := &cliOptions{}
+// sendCmd is `redcloud send`.
+func sendCmd() *cobra.Command {
+	o := &options{}
 	var req redcloud.SendRequest
 	var key string
 	cmd := &cobra.Command{
@@ -49,9 +49,9 @@ rejected ones are listed and the exit code is 7. Follow a message with
   redcloud send --to +15551234567 --to +15005550002 --text "order shipped" --external-ref order_789
   redcloud send --to +15551234567 --type MMS --media https://example.com/cat.jpg --idempotency-key idem_order_789
   redcloud send --to +15551234567 --text hi --json | jq -r '.results[].messageId'`,
-		Args: cliNoArgs,
+		Args: noArgs,
 	}
-	cliAddFlags(cmd, o)
+	addFlags(cmd, o)
 	f := cmd.Flags()
 	f.StringSliceVar(&req.To, "to", nil, "recipient in E.164, e.g. +15551234567 (repeat the flag, or separate with commas)")
 	f.StringVar(&req.MessageType, "type", redcloud.MessageTypeSMS, "message type: SMS or MMS")
@@ -59,13 +59,13 @@ rejected ones are listed and the exit code is 7. Follow a message with
 	f.StringArrayVar(&req.MediaURLs, "media", nil, "media URL for MMS (https; repeat for several, up to 10)")
 	f.StringVar(&req.ExternalReference, "external-ref", "", "your reference, echoed in every lifecycle event (≤ 255 characters)")
 	f.StringVar(&key, "idempotency-key", "", "Idempotency-Key to send under (default: a fresh one, printed)")
-	cmd.RunE = cliWrap(o, func(cmd *cobra.Command, _ []string) error {
+	cmd.RunE = wrap(o, func(cmd *cobra.Command, _ []string) error {
 		if len(req.To) == 0 {
-			return cliUsagef("give at least one --to recipient in E.164, e.g. --to +15551234567")
+			return usagef("give at least one --to recipient in E.164, e.g. --to +15551234567")
 		}
 		req.MessageType = strings.ToUpper(strings.TrimSpace(req.MessageType))
 		if req.MessageType != redcloud.MessageTypeSMS && req.MessageType != redcloud.MessageTypeMMS {
-			return cliUsagef("--type %q: use SMS or MMS", req.MessageType)
+			return usagef("--type %q: use SMS or MMS", req.MessageType)
 		}
 		source := "given"
 		if key == "" {
@@ -78,42 +78,42 @@ rejected ones are listed and the exit code is 7. Follow a message with
 		}
 		res, err := c.Send(cmd.Context(), req, redcloud.WithIdempotencyKey(key))
 		if err != nil {
-			return o.cliFail("send", err, key)
+			return o.fail("send", err, key)
 		}
-		out := cliSendJSON{IdempotencyKey: key, IdempotencyKeySource: source, Replayed: res.Replayed, Partial: res.Partial(),
+		out := sendJSON{IdempotencyKey: key, IdempotencyKeySource: source, Replayed: res.Replayed, Partial: res.Partial(),
 			RequestID: res.RequestID, Attempts: len(res.Attempts), Results: res.Results, Errors: res.Errors}
 		if o.json {
-			if err := cliPrintJSON(cmd.OutOrStdout(), out); err != nil {
+			if err := printJSON(cmd.OutOrStdout(), out); err != nil {
 				return err
 			}
 		} else {
-			cliPrintSend(cmd.OutOrStdout(), &out)
+			printSend(cmd.OutOrStdout(), &out)
 		}
 		if res.Partial() {
-			return cliExit(cliExitPartial, "send: %d of %d recipient%s rejected (partial send, exit code %d)",
-				len(res.Errors), len(res.Errors)+len(res.Results), cliPlural(len(res.Errors)+len(res.Results)), cliExitPartial)
+			return exit(exitPartial, "send: %d of %d recipient%s rejected (partial send, exit code %d)",
+				len(res.Errors), len(res.Errors)+len(res.Results), plural(len(res.Errors)+len(res.Results)), exitPartial)
 		}
 		return nil
 	})
 	return cmd
 }
 
-// cliPrintSend prints a send's outcome for humans.
-func cliPrintSend(w io.Writer, s *cliSendJSON) {
-	color := cliColorFor(w)
+// printSend prints a send's outcome for humans.
+func printSend(w io.Writer, s *sendJSON) {
+	color := colorFor(w)
 	total := len(s.Results) + len(s.Errors)
-	head := fmt.Sprintf("accepted %d of %d recipient%s", len(s.Results), total, cliPlural(total))
+	head := fmt.Sprintf("accepted %d of %d recipient%s", len(s.Results), total, plural(total))
 	if s.Partial {
-		head = cliPaint(color, cliYellow, head+fmt.Sprintf(" — %d rejected (partial send)", len(s.Errors)))
+		head = paint(color, yellow, head+fmt.Sprintf(" — %d rejected (partial send)", len(s.Errors)))
 	} else {
-		head = cliPaint(color, cliGreen, head)
+		head = paint(color, green, head)
 	}
 	fmt.Fprintln(w, head)
 	if s.Replayed {
 		fmt.Fprintln(w, "replayed: the server answered with the stored response of an earlier send under this key; nothing new was queued")
 	}
 	if len(s.Results) > 0 {
-		t := cliTable(w)
+		t := table(w)
 		fmt.Fprintln(t, "TO\tMESSAGE ID\tSTATUS")
 		for _, r := range s.Results {
 			fmt.Fprintf(t, "%s\t%s\t%s\n", r.To, r.MessageID, r.Status)
@@ -121,15 +121,15 @@ func cliPrintSend(w io.Writer, s *cliSendJSON) {
 		t.Flush()
 	}
 	if len(s.Errors) > 0 {
-		fmt.Fprintln(w, cliPaint(color, cliRed, "rejected:"))
-		t := cliTable(w)
+		fmt.Fprintln(w, paint(color, red, "rejected:"))
+		t := table(w)
 		fmt.Fprintln(t, "INDEX\tTO\tCODE\tMESSAGE")
 		for _, e := range s.Errors {
-			fmt.Fprintf(t, "%d\t%s\t%s\t%s\n", e.Index, cliOr(e.To), e.Code, e.Message)
+			fmt.Fprintf(t, "%d\t%s\t%s\t%s\n", e.Index, or(e.To), e.Code, e.Message)
 		}
 		t.Flush()
 	}
-	t := cliTable(w)
+	t := table(w)
 	fmt.Fprintf(t, "idempotency key\t%s (%s)\n", s.IdempotencyKey, s.IdempotencyKeySource)
 	if s.RequestID != "" {
 		fmt.Fprintf(t, "requestId\t%s\n", s.RequestID)

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -15,46 +15,46 @@ import (
 
 // Results of a doctor check or drill.
 const (
-	cliPass = "pass"
-	cliWarn = "warn"
-	cliFail = "fail"
-	cliSkip = "skip"
+	pass = "pass"
+	warn = "warn"
+	fail = "fail"
+	skip = "skip"
 )
 
-// cliCheck is one line of the doctor's checklist.
-type cliCheck struct {
-	Name   string      `json:"name"`
-	Result string      `json:"result"` // pass, warn, fail or skip
-	Detail string      `json:"detail"`
-	Fix    string      `json:"fix,omitempty"`
-	Error  *cliReading `json:"error,omitempty"` // the playbook's reading, when an API call failed
+// check is one line of the doctor's checklist.
+type check struct {
+	Name   string   `json:"name"`
+	Result string   `json:"result"` // pass, warn, fail or skip
+	Detail string   `json:"detail"`
+	Fix    string   `json:"fix,omitempty"`
+	Error  *reading `json:"error,omitempty"` // the playbook's reading, when an API call failed
 }
 
-// cliDoctorJSON is what `doctor --json` prints.
-type cliDoctorJSON struct {
-	OK       bool          `json:"ok"`
-	BaseURL  string        `json:"baseUrl"`
-	ClientID string        `json:"clientId"`
-	NumberID string        `json:"numberId"`
-	Checks   []cliCheck    `json:"checks"`
-	Drills   *cliDrillsRun `json:"drills,omitempty"`
+// doctorJSON is what `doctor --json` prints.
+type doctorJSON struct {
+	OK       bool       `json:"ok"`
+	BaseURL  string     `json:"baseUrl"`
+	ClientID string     `json:"clientId"`
+	NumberID string     `json:"numberId"`
+	Checks   []check    `json:"checks"`
+	Drills   *drillsRun `json:"drills,omitempty"`
 }
 
-// cliDoctor walks the integration path and collects the checklist.
-type cliDoctor struct {
-	o       *cliOptions
+// doctor walks the integration path and collects the checklist.
+type doctor struct {
+	o       *options
 	c       *redcloud.Client
 	out     io.Writer // the checklist
 	errw    io.Writer // progress of long steps
 	color   bool
 	sendTo  string
 	timeout time.Duration
-	checks  []cliCheck
+	checks  []check
 }
 
-// cliDoctorCmd is `redcloud doctor`.
-func cliDoctorCmd() *cobra.Command {
-	o := &cliOptions{}
+// doctorCmd is `redcloud doctor`.
+func doctorCmd() *cobra.Command {
+	o := &options{}
 	var sendTo string
 	var drills bool
 	var timeout time.Duration
@@ -94,65 +94,65 @@ category when an API call failed (3 for refused credentials, …), else 1.
   redcloud doctor --send-to +15551234567
   redcloud doctor --drills --send-to +15551234567
   BASE_URL=https://api.example RC_CLIENT_ID=rc_… RC_CLIENT_SECRET=… RC_NUMBER_ID=num_… redcloud doctor --json`,
-		Args: cliNoArgs,
+		Args: noArgs,
 	}
-	cliAddFlags(cmd, o)
+	addFlags(cmd, o)
 	f := cmd.Flags()
 	f.StringVar(&sendTo, "send-to", "", "also send a test SMS to this E.164 number and wait for its outcome")
 	f.BoolVar(&drills, "drills", false, "then run the failure drills (sandbox only)")
 	f.DurationVar(&timeout, "timeout", 60*time.Second, "how long to wait for the test message to reach a terminal state")
-	cmd.RunE = cliWrap(o, func(cmd *cobra.Command, _ []string) error {
+	cmd.RunE = wrap(o, func(cmd *cobra.Command, _ []string) error {
 		if timeout <= 0 {
-			return cliUsagef("--timeout %v: give a positive duration", timeout)
+			return usagef("--timeout %v: give a positive duration", timeout)
 		}
 		c, err := o.client()
 		if err != nil {
 			return err
 		}
 		out := cmd.OutOrStdout()
-		d := &cliDoctor{o: o, c: c, out: out, errw: cmd.ErrOrStderr(), color: cliColorFor(out), sendTo: sendTo, timeout: timeout}
+		d := &doctor{o: o, c: c, out: out, errw: cmd.ErrOrStderr(), color: colorFor(out), sendTo: sendTo, timeout: timeout}
 		if !o.json {
 			fmt.Fprintf(out, "redcloud doctor: %s as %s, sending from %s\n", o.base(), o.id(), o.number())
 		}
 		tokenOK := d.run(cmd.Context())
-		var run *cliDrillsRun
+		var run *drillsRun
 		if drills {
-			run = cliNewDrills(o, d.out, d.color, sendTo).run(cmd.Context(), tokenOK)
+			run = newDrills(o, d.out, d.color, sendTo).run(cmd.Context(), tokenOK)
 		}
 		failed, warned := 0, 0
 		for _, ch := range d.checks {
 			switch ch.Result {
-			case cliFail:
+			case fail:
 				failed++
-			case cliWarn:
+			case warn:
 				warned++
 			}
 		}
 		ok := failed == 0 && (run == nil || run.OK)
 		if o.json {
-			if err := cliPrintJSON(out, cliDoctorJSON{OK: ok, BaseURL: o.base(), ClientID: o.id(), NumberID: o.number(),
+			if err := printJSON(out, doctorJSON{OK: ok, BaseURL: o.base(), ClientID: o.id(), NumberID: o.number(),
 				Checks: d.checks, Drills: run}); err != nil {
 				return err
 			}
 		} else {
-			summary := fmt.Sprintf("doctor: %d failed, %d warning%s", failed, warned, cliPlural(warned))
+			summary := fmt.Sprintf("doctor: %d failed, %d warning%s", failed, warned, plural(warned))
 			switch {
 			case failed > 0:
-				summary = cliPaint(d.color, cliRed, summary+" — fix the FAIL lines above")
+				summary = paint(d.color, red, summary+" — fix the FAIL lines above")
 			case warned > 0:
-				summary = cliPaint(d.color, cliYellow, summary+" — ready to send; see the WARN lines")
+				summary = paint(d.color, yellow, summary+" — ready to send; see the WARN lines")
 			default:
-				summary = cliPaint(d.color, cliGreen, summary+" — ready to send")
+				summary = paint(d.color, green, summary+" — ready to send")
 			}
 			fmt.Fprintln(out, summary)
 		}
 		switch {
 		case failed > 0:
-			return cliExit(d.exitCode(), "doctor: %d check%s failed", failed, cliPlural(failed))
+			return exit(d.exitCode(), "doctor: %d check%s failed", failed, plural(failed))
 		case run != nil && run.Refused:
-			return cliExit(cliExitRequestDefect, "doctor --drills: %s is not a sandbox server; drills run only against one", o.base())
+			return exit(exitRequestDefect, "doctor --drills: %s is not a sandbox server; drills run only against one", o.base())
 		case run != nil && !run.OK:
-			return cliExit(cliExitOther, "doctor --drills: %d drill%s failed", run.Failed, cliPlural(run.Failed))
+			return exit(exitOther, "doctor --drills: %d drill%s failed", run.Failed, plural(run.Failed))
 		}
 		return nil
 	})
@@ -161,29 +161,29 @@ category when an API call failed (3 for refused credentials, …), else 1.
 
 // exitCode is the code of the first failed check: its error's category, or
 // 1 for a check that failed without an API error.
-func (d *cliDoctor) exitCode() int {
+func (d *doctor) exitCode() int {
 	for _, ch := range d.checks {
-		if ch.Result == cliFail {
+		if ch.Result == fail {
 			if ch.Error != nil {
 				return ch.Error.ExitCode
 			}
-			return cliExitOther
+			return exitOther
 		}
 	}
-	return cliExitOK
+	return exitOK
 }
 
 // add records a check and prints its line.
-func (d *cliDoctor) add(ch cliCheck) {
+func (d *doctor) add(ch check) {
 	d.checks = append(d.checks, ch)
 	if !d.o.json {
-		cliPrintResult(d.out, d.color, ch.Result, ch.Name, ch.Detail, ch.Fix)
+		printResult(d.out, d.color, ch.Result, ch.Name, ch.Detail, ch.Fix)
 	}
 }
 
 // fail records a failed API call as a check, with the playbook's reading.
-func (d *cliDoctor) fail(name, what string, err error, fix string) {
-	r, _ := d.o.cliRead(name, err, "")
+func (d *doctor) fail(name, what string, err error, fix string) {
+	r, _ := d.o.read(name, err, "")
 	if fix == "" {
 		fix = r.Fix
 	}
@@ -191,30 +191,30 @@ func (d *cliDoctor) fail(name, what string, err error, fix string) {
 	if r.RequestID != "" {
 		detail += " [requestId " + r.RequestID + "]"
 	}
-	d.add(cliCheck{Name: name, Result: cliFail, Detail: detail, Fix: fix, Error: r})
+	d.add(check{Name: name, Result: fail, Detail: detail, Fix: fix, Error: r})
 }
 
-// cliPrintResult prints one PASS/WARN/FAIL/SKIP line and its fix.
-func cliPrintResult(w io.Writer, color bool, result, name, detail, fix string) {
+// printResult prints one PASS/WARN/FAIL/SKIP line and its fix.
+func printResult(w io.Writer, color bool, result, name, detail, fix string) {
 	label := strings.ToUpper(result)
-	fmt.Fprintf(w, "%s  %-9s %s\n", cliPaint(color, cliStatusColor(label), fmt.Sprintf("%-4s", label)), name, detail)
+	fmt.Fprintf(w, "%s  %-9s %s\n", paint(color, statusColor(label), fmt.Sprintf("%-4s", label)), name, detail)
 	if fix != "" {
 		fmt.Fprintf(w, "      %-9s %s\n", "fix:", fix)
 	}
 }
 
 // run walks the checklist; it reports whether a token could be obtained.
-func (d *cliDoctor) run(ctx context.Context) bool {
+func (d *doctor) run(ctx context.Context) bool {
 	o := d.o
 	src := func(flag string) string { return o.setting(flag).source }
-	d.add(cliCheck{Name: "config", Result: cliPass, Detail: fmt.Sprintf("base URL %s (%s); client %s (%s); secret set (%s); number %s (%s)",
+	d.add(check{Name: "config", Result: pass, Detail: fmt.Sprintf("base URL %s (%s); client %s (%s); secret set (%s); number %s (%s)",
 		o.base(), src("base-url"), o.id(), src("client-id"), src("client-secret"), o.number(), src("number-id"))})
 
 	tok, err := d.c.Token(ctx)
 	if err != nil {
 		d.fail("token", "no access token", err, "")
 		for _, name := range []string{"whoami", "webhooks", "number", "send", "delivery"} {
-			d.add(cliCheck{Name: name, Result: cliSkip, Detail: "skipped: no token"})
+			d.add(check{Name: name, Result: skip, Detail: "skipped: no token"})
 		}
 		return false
 	}
@@ -222,22 +222,22 @@ func (d *cliDoctor) run(ctx context.Context) bool {
 	if !tok.Expiry.IsZero() {
 		exp = "expires in " + time.Until(tok.Expiry).Round(time.Second).String()
 	}
-	d.add(cliCheck{Name: "token", Result: cliPass, Detail: "obtained a " + tok.TokenType + " token, " + exp})
+	d.add(check{Name: "token", Result: pass, Detail: "obtained a " + tok.TokenType + " token, " + exp})
 
 	canSend := d.checkWhoAmI(ctx)
 	numberOK := d.checkNumber(ctx)
 	switch {
 	case d.sendTo == "":
-		d.add(cliCheck{Name: "send", Result: cliSkip, Detail: "no test message: pass --send-to E164 (for example +15551234567) to send one"})
-		d.add(cliCheck{Name: "delivery", Result: cliSkip, Detail: "nothing sent"})
+		d.add(check{Name: "send", Result: skip, Detail: "no test message: pass --send-to E164 (for example +15551234567) to send one"})
+		d.add(check{Name: "delivery", Result: skip, Detail: "nothing sent"})
 	case !canSend || !numberOK:
-		d.add(cliCheck{Name: "send", Result: cliSkip, Detail: "skipped: fix the failures above first"})
-		d.add(cliCheck{Name: "delivery", Result: cliSkip, Detail: "nothing sent"})
+		d.add(check{Name: "send", Result: skip, Detail: "skipped: fix the failures above first"})
+		d.add(check{Name: "delivery", Result: skip, Detail: "nothing sent"})
 	default:
 		if id := d.checkSend(ctx); id != "" {
 			d.checkDelivery(ctx, id)
 		} else {
-			d.add(cliCheck{Name: "delivery", Result: cliSkip, Detail: "nothing sent"})
+			d.add(check{Name: "delivery", Result: skip, Detail: "nothing sent"})
 		}
 	}
 	return true
@@ -245,11 +245,11 @@ func (d *cliDoctor) run(ctx context.Context) bool {
 
 // checkWhoAmI checks the API client and its webhooks; it reports whether
 // the client may send.
-func (d *cliDoctor) checkWhoAmI(ctx context.Context) bool {
+func (d *doctor) checkWhoAmI(ctx context.Context) bool {
 	who, err := d.c.WhoAmI(ctx)
 	if err != nil {
 		d.fail("whoami", "GET /api/core/whoami failed", err, "")
-		d.add(cliCheck{Name: "webhooks", Result: cliSkip, Detail: "skipped: whoami failed"})
+		d.add(check{Name: "webhooks", Result: skip, Detail: "skipped: whoami failed"})
 		return false
 	}
 	name := fmt.Sprintf("%s (%s)", who.APIClientName, who.APIClientID)
@@ -262,18 +262,18 @@ func (d *cliDoctor) checkWhoAmI(ctx context.Context) bool {
 	}
 	switch {
 	case who.APIClientStatus != redcloud.StatusActive:
-		d.add(cliCheck{Name: "whoami", Result: cliFail, Detail: name + " is " + who.APIClientStatus + ", not ACTIVE: its calls are refused",
+		d.add(check{Name: "whoami", Result: fail, Detail: name + " is " + who.APIClientStatus + ", not ACTIVE: its calls are refused",
 			Fix: "ask the account owner or support to reactivate the API client"})
 		canSend = false
 	case !canSend:
-		d.add(cliCheck{Name: "whoami", Result: cliFail, Detail: name + " is ACTIVE but lacks " + strings.Join(missing, ", "),
+		d.add(check{Name: "whoami", Result: fail, Detail: name + " is ACTIVE but lacks " + strings.Join(missing, ", "),
 			Fix: "ask the account owner to grant the capability messages:send"})
 	case len(missing) > 0:
-		d.add(cliCheck{Name: "whoami", Result: cliWarn, Detail: name + " is ACTIVE but lacks " + strings.Join(missing, ", "),
+		d.add(check{Name: "whoami", Result: warn, Detail: name + " is ACTIVE but lacks " + strings.Join(missing, ", "),
 			Fix: "without numbers:read the number cannot be checked; ask the account owner to grant it"})
 	default:
-		d.add(cliCheck{Name: "whoami", Result: cliPass, Detail: fmt.Sprintf("%s is ACTIVE; %d number%s; capabilities %s",
-			name, who.AssignedNumbers.Total, cliPlural(who.AssignedNumbers.Total), strings.Join(who.Capabilities, ", "))})
+		d.add(check{Name: "whoami", Result: pass, Detail: fmt.Sprintf("%s is ACTIVE; %d number%s; capabilities %s",
+			name, who.AssignedNumbers.Total, plural(who.AssignedNumbers.Total), strings.Join(who.Capabilities, ", "))})
 	}
 	var unset []string
 	if !who.DeliveryWebhookConfigured {
@@ -283,9 +283,9 @@ func (d *cliDoctor) checkWhoAmI(ctx context.Context) bool {
 		unset = append(unset, "inbound")
 	}
 	if len(unset) == 0 {
-		d.add(cliCheck{Name: "webhooks", Result: cliPass, Detail: "delivery and inbound webhook URLs are configured"})
+		d.add(check{Name: "webhooks", Result: pass, Detail: "delivery and inbound webhook URLs are configured"})
 	} else {
-		d.add(cliCheck{Name: "webhooks", Result: cliWarn,
+		d.add(check{Name: "webhooks", Result: warn,
 			Detail: "no " + strings.Join(unset, " or ") + " webhook URL: those events are stored but not delivered (unless a number overrides it)",
 			Fix:    "run `redcloud listen` against the sandbox (it registers itself), or set the URLs in the portal"})
 	}
@@ -293,7 +293,7 @@ func (d *cliDoctor) checkWhoAmI(ctx context.Context) bool {
 }
 
 // checkNumber checks the number sends use; it reports whether it can send.
-func (d *cliDoctor) checkNumber(ctx context.Context) bool {
+func (d *doctor) checkNumber(ctx context.Context) bool {
 	id := d.o.number()
 	nums, err := d.c.Numbers(ctx)
 	if err != nil {
@@ -310,7 +310,7 @@ func (d *cliDoctor) checkNumber(ctx context.Context) bool {
 		if len(ids) > 0 {
 			fix = "set RC_NUMBER_ID (or --number-id) to one of: " + strings.Join(ids, ", ")
 		}
-		d.add(cliCheck{Name: "number", Result: cliFail, Detail: id + " is not one of " + d.o.id() + "'s numbers (sends from it are refused 403)", Fix: fix})
+		d.add(check{Name: "number", Result: fail, Detail: id + " is not one of " + d.o.id() + "'s numbers (sends from it are refused 403)", Fix: fix})
 		return false
 	}
 	n := nums[i]
@@ -333,19 +333,19 @@ func (d *cliDoctor) checkNumber(ctx context.Context) bool {
 	label := fmt.Sprintf("%s (%s)", n.NumberID, n.E164)
 	switch {
 	case len(fails) > 0:
-		d.add(cliCheck{Name: "number", Result: cliFail, Detail: label + " " + strings.Join(append(fails, warns...), "; "), Fix: strings.Join(fixes, "; ")})
+		d.add(check{Name: "number", Result: fail, Detail: label + " " + strings.Join(append(fails, warns...), "; "), Fix: strings.Join(fixes, "; ")})
 		return false
 	case len(warns) > 0:
-		d.add(cliCheck{Name: "number", Result: cliWarn, Detail: label + " is ACTIVE, campaignRegId " + *n.CampaignRegID + ", SMS enabled, but " + strings.Join(warns, "; "),
+		d.add(check{Name: "number", Result: warn, Detail: label + " is ACTIVE, campaignRegId " + *n.CampaignRegID + ", SMS enabled, but " + strings.Join(warns, "; "),
 			Fix: "use another number for MMS, or ask support to enable it"})
 	default:
-		d.add(cliCheck{Name: "number", Result: cliPass, Detail: label + " is ACTIVE, campaignRegId " + *n.CampaignRegID + ", SMS and MMS enabled"})
+		d.add(check{Name: "number", Result: pass, Detail: label + " is ACTIVE, campaignRegId " + *n.CampaignRegID + ", SMS and MMS enabled"})
 	}
 	return true
 }
 
 // checkSend sends the test message; it returns its messageId, or "".
-func (d *cliDoctor) checkSend(ctx context.Context) string {
+func (d *doctor) checkSend(ctx context.Context) string {
 	key := redcloud.NewIdempotencyKey()
 	res, err := d.c.Send(ctx, redcloud.SendRequest{SendFrom: d.o.number(), To: []string{d.sendTo}, MessageType: redcloud.MessageTypeSMS,
 		Text: "Red Cloud doctor test message", ExternalReference: "redcloud-doctor"}, redcloud.WithIdempotencyKey(key))
@@ -355,18 +355,18 @@ func (d *cliDoctor) checkSend(ctx context.Context) string {
 	}
 	if len(res.Results) == 0 {
 		e := res.Errors[0]
-		d.add(cliCheck{Name: "send", Result: cliFail, Detail: fmt.Sprintf("recipient %s rejected: %s %s", e.To, e.Code, e.Message),
+		d.add(check{Name: "send", Result: fail, Detail: fmt.Sprintf("recipient %s rejected: %s %s", e.To, e.Code, e.Message),
 			Fix: "--send-to takes an E.164 number such as +15551234567"})
 		return ""
 	}
 	id := res.Results[0].MessageID
-	d.add(cliCheck{Name: "send", Result: cliPass, Detail: fmt.Sprintf("accepted %s to %s (idempotency key %s, requestId %s)", id, d.sendTo, key, res.RequestID)})
+	d.add(check{Name: "send", Result: pass, Detail: fmt.Sprintf("accepted %s to %s (idempotency key %s, requestId %s)", id, d.sendTo, key, res.RequestID)})
 	return id
 }
 
 // checkDelivery polls the message until it is terminal or the timeout
 // passes, showing its progress on stderr.
-func (d *cliDoctor) checkDelivery(ctx context.Context, id string) {
+func (d *doctor) checkDelivery(ctx context.Context, id string) {
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, d.timeout)
 	defer cancel()
@@ -381,30 +381,30 @@ func (d *cliDoctor) checkDelivery(ctx context.Context, id string) {
 		if err == nil && m.Status != last {
 			last = m.Status
 			path = append(path, m.Status)
-			fmt.Fprintf(d.errw, "  … %s is %s (%s)\n", id, m.Status, cliDuration(time.Since(start)))
+			fmt.Fprintf(d.errw, "  … %s is %s (%s)\n", id, m.Status, duration(time.Since(start)))
 		}
 		if err == nil {
 			switch m.Status {
 			case redcloud.MessageDelivered:
-				d.add(cliCheck{Name: "delivery", Result: cliPass, Detail: fmt.Sprintf("%s DELIVERED in %s (%s)", id, cliDuration(time.Since(start)), strings.Join(path, " → "))})
+				d.add(check{Name: "delivery", Result: pass, Detail: fmt.Sprintf("%s DELIVERED in %s (%s)", id, duration(time.Since(start)), strings.Join(path, " → "))})
 				return
 			case redcloud.MessageFailed:
 				code, msg := "", ""
 				if m.Failure != nil {
 					code, msg = m.Failure.Code, m.Failure.Message
 				}
-				d.add(cliCheck{Name: "delivery", Result: cliFail, Detail: fmt.Sprintf("%s FAILED %s: %s", id, code, msg), Fix: cliFailureFix(code)})
+				d.add(check{Name: "delivery", Result: fail, Detail: fmt.Sprintf("%s FAILED %s: %s", id, code, msg), Fix: failureFix(code)})
 				return
 			}
 		}
 		if time.Since(lastNote) >= 5*time.Second {
 			lastNote = time.Now()
-			fmt.Fprintf(d.errw, "  … still waiting for %s (%s, %s of %s)\n", id, last, cliDuration(time.Since(start)), d.timeout)
+			fmt.Fprintf(d.errw, "  … still waiting for %s (%s, %s of %s)\n", id, last, duration(time.Since(start)), d.timeout)
 		}
 		select {
 		case <-ctx.Done():
-			d.add(cliCheck{Name: "delivery", Result: cliFail,
-				Detail: fmt.Sprintf("%s still %s after %s: no terminal state", id, cliOr(last), d.timeout),
+			d.add(check{Name: "delivery", Result: fail,
+				Detail: fmt.Sprintf("%s still %s after %s: no terminal state", id, or(last), d.timeout),
 				Fix:    fmt.Sprintf("check later with `redcloud message %s`; a message that stays QUEUED means no worker is moving messages on (redcloud serve --role all or worker); SENT means no delivery receipt yet", id)})
 			return
 		case <-time.After(200 * time.Millisecond):
@@ -412,8 +412,8 @@ func (d *cliDoctor) checkDelivery(ctx context.Context, id string) {
 	}
 }
 
-// cliFailureFix is the fix of a message.failed failure code.
-func cliFailureFix(code string) string {
+// failureFix is the fix of a message.failed failure code.
+func failureFix(code string) string {
 	switch code {
 	case redcloud.FailureInvalidDestination:
 		return "the recipient is not a valid destination: check --send-to"

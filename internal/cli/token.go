@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"fmt"
@@ -7,18 +7,18 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// cliTokenJSON is what `token --json` prints: the token route's wire fields,
+// tokenJSON is what `token --json` prints: the token route's wire fields,
 // plus the expiry as a time.
-type cliTokenJSON struct {
+type tokenJSON struct {
 	AccessToken string `json:"access_token"`
 	TokenType   string `json:"token_type"`
 	ExpiresIn   int64  `json:"expires_in"`
 	ExpiresAt   string `json:"expiresAt,omitempty"`
 }
 
-// cliTokenCmd is `redcloud token`: fetch an access token and print it.
-func cliTokenCmd() *cobra.Command {
-	o := &cliOptions{}
+// tokenCmd is `redcloud token`: fetch an access token and print it.
+func tokenCmd() *cobra.Command {
+	o := &options{}
 	cmd := &cobra.Command{
 		Use:   "token",
 		Short: "Get an OAuth access token for the API client and print it",
@@ -32,17 +32,17 @@ token or the client secret. --json prints the token route's fields
 		Example: `  redcloud token
   curl -H "Authorization: Bearer $(redcloud token)" http://127.0.0.1:8080/api/core/whoami
   RC_CLIENT_ID=rc_… RC_CLIENT_SECRET=… BASE_URL=https://api.example redcloud token --json`,
-		Args: cliNoArgs,
+		Args: noArgs,
 	}
-	cliAddFlags(cmd, o)
-	cmd.RunE = cliWrap(o, func(cmd *cobra.Command, _ []string) error {
+	addFlags(cmd, o)
+	cmd.RunE = wrap(o, func(cmd *cobra.Command, _ []string) error {
 		c, err := o.client()
 		if err != nil {
 			return err
 		}
 		tok, err := c.Token(cmd.Context())
 		if err != nil {
-			return o.cliFail("token", err, "")
+			return o.fail("token", err, "")
 		}
 		out := cmd.OutOrStdout()
 		var in time.Duration
@@ -50,17 +50,17 @@ token or the client secret. --json prints the token route's fields
 			in = time.Until(tok.Expiry).Round(time.Second)
 		}
 		if o.json {
-			j := cliTokenJSON{AccessToken: tok.AccessToken, TokenType: tok.TokenType, ExpiresIn: int64(in / time.Second)}
+			j := tokenJSON{AccessToken: tok.AccessToken, TokenType: tok.TokenType, ExpiresIn: int64(in / time.Second)}
 			if !tok.Expiry.IsZero() {
-				j.ExpiresAt = cliTime(tok.Expiry)
+				j.ExpiresAt = timeText(tok.Expiry)
 			}
-			return cliPrintJSON(out, j)
+			return printJSON(out, j)
 		}
 		fmt.Fprintln(out, tok.AccessToken)
 		if tok.Expiry.IsZero() {
 			fmt.Fprintf(cmd.ErrOrStderr(), "%s token for %s; the server gave no lifetime\n", tok.TokenType, o.id())
 		} else {
-			fmt.Fprintf(cmd.ErrOrStderr(), "%s token for %s, expires %s (in %s)\n", tok.TokenType, o.id(), cliTime(tok.Expiry), in)
+			fmt.Fprintf(cmd.ErrOrStderr(), "%s token for %s, expires %s (in %s)\n", tok.TokenType, o.id(), timeText(tok.Expiry), in)
 		}
 		return nil
 	})

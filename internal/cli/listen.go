@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -16,12 +16,12 @@ import (
 	"github.com/redcloud-core/redcloud"
 )
 
-// cliListenPath is the path of the URL listen registers; it answers POSTs
+// listenPath is the path of the URL listen registers; it answers POSTs
 // on any path.
-const cliListenPath = "/webhooks"
+const listenPath = "/webhooks"
 
-// cliListenHeader is the first line `listen --json` prints.
-type cliListenHeader struct {
+// listenHeader is the first line `listen --json` prints.
+type listenHeader struct {
 	Listening     string `json:"listening"`
 	Registered    bool   `json:"registered"`
 	BaseURL       string `json:"baseUrl,omitempty"`
@@ -30,9 +30,9 @@ type cliListenHeader struct {
 	ForwardTo     string `json:"forwardTo,omitempty"`
 }
 
-// cliListenCmd is `redcloud listen`.
-func cliListenCmd() *cobra.Command {
-	o := &cliOptions{}
+// listenCmd is `redcloud listen`.
+func listenCmd() *cobra.Command {
+	o := &options{}
 	var port int
 	var forward, secret string
 	var noRegister, keep bool
@@ -72,24 +72,24 @@ instead of failing against a closed port; --keep-registration leaves them.`,
   redcloud listen --forward-to http://localhost:3000/webhooks/redcloud
   redcloud listen --port 0 --json
   RC_WEBHOOK_SECRET=whsec_… redcloud listen --no-register --port 9000`,
-		Args: cliNoArgs,
+		Args: noArgs,
 	}
-	cliAddFlags(cmd, o)
+	addFlags(cmd, o)
 	f := cmd.Flags()
 	f.IntVar(&port, "port", 8787, "port on 127.0.0.1; 0 picks a free one")
 	f.StringVar(&forward, "forward-to", "", "pass every verified request on to this URL and answer with its status")
 	f.StringVar(&secret, "secret", "", "webhook signing secret to verify with, besides the one the sandbox gives (env RC_WEBHOOK_SECRET)")
 	f.BoolVar(&noRegister, "no-register", false, "do not register the URL with the server (then --secret is required)")
 	f.BoolVar(&keep, "keep-registration", false, "leave the registered URLs in place on exit")
-	cmd.RunE = cliWrap(o, func(cmd *cobra.Command, _ []string) error {
+	cmd.RunE = wrap(o, func(cmd *cobra.Command, _ []string) error {
 		ctx := cmd.Context()
 		if port < 0 || port > 65535 {
-			return cliUsagef("--port %d: use 0-65535", port)
+			return usagef("--port %d: use 0-65535", port)
 		}
 		if forward != "" {
 			u, err := url.Parse(forward)
 			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-				return cliUsagef("--forward-to %q: give an absolute http or https URL", forward)
+				return usagef("--forward-to %q: give an absolute http or https URL", forward)
 			}
 		}
 		if secret == "" {
@@ -100,15 +100,15 @@ instead of failing against a closed port; --keep-registration leaves them.`,
 			secrets = append(secrets, secret)
 		}
 		if noRegister && len(secrets) == 0 {
-			return cliUsagef("--no-register needs --secret (or RC_WEBHOOK_SECRET): without a secret no signature can be verified")
+			return usagef("--no-register needs --secret (or RC_WEBHOOK_SECRET): without a secret no signature can be verified")
 		}
 		ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
 		if err != nil {
-			return cliExit(cliExitOther, "listen on 127.0.0.1:%d: %v (is another listener there? pick another --port, or 0)", port, err)
+			return exit(exitOther, "listen on 127.0.0.1:%d: %v (is another listener there? pick another --port, or 0)", port, err)
 		}
 		defer ln.Close()
-		hookURL := "http://" + ln.Addr().String() + cliListenPath
-		head := cliListenHeader{Listening: hookURL, ForwardTo: forward}
+		hookURL := "http://" + ln.Addr().String() + listenPath
+		head := listenHeader{Listening: hookURL, ForwardTo: forward}
 		var c *redcloud.Client
 		if !noRegister {
 			if c, err = o.client(); err != nil {
@@ -123,13 +123,13 @@ instead of failing against a closed port; --keep-registration leaves them.`,
 			case redcloud.Classify(err) == redcloud.NotFound && len(secrets) > 0:
 				fmt.Fprintf(cmd.ErrOrStderr(), "%s is not a sandbox server: register %s as the webhook URL yourself; verifying with --secret\n", o.base(), hookURL)
 			case redcloud.Classify(err) == redcloud.NotFound:
-				return cliUsagef("%s is not a sandbox server (PUT /api/sandbox/webhooks answered 404), so listen can neither register "+
+				return usagef("%s is not a sandbox server (PUT /api/sandbox/webhooks answered 404), so listen can neither register "+
 					"itself nor learn the signing secret: register %s as your webhook URL and run with --no-register --secret whsec_…", o.base(), hookURL)
 			default:
-				return o.cliFail("listen", err, "")
+				return o.fail("listen", err, "")
 			}
 		}
-		l := cliNewListener(cmd.OutOrStdout(), o.json, secrets, forward)
+		l := newListener(cmd.OutOrStdout(), o.json, secrets, forward)
 		srv := &http.Server{Handler: l, ReadHeaderTimeout: 10 * time.Second}
 		l.printHeader(head)
 		errc := make(chan error, 1)
@@ -153,7 +153,7 @@ instead of failing against a closed port; --keep-registration leaves them.`,
 			}
 		}
 		if err != nil && !errors.Is(err, http.ErrServerClosed) {
-			return cliExit(cliExitOther, "listen: %v", err)
+			return exit(exitOther, "listen: %v", err)
 		}
 		return nil
 	})

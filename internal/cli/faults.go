@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -11,24 +11,24 @@ import (
 	"github.com/redcloud-core/redcloud"
 )
 
-// cliFaultTransport is the drills' http.RoundTripper: it adds the sandbox's
+// faultTransport is the drills' http.RoundTripper: it adds the sandbox's
 // X-RedCloud-Sandbox-Fault header to chosen attempts of chosen routes and
 // records every exchange, so that a drill can show what went over the wire
 // (status, code, requestId, the Idempotency-Key of every attempt).
-type cliFaultTransport struct {
+type faultTransport struct {
 	next http.RoundTripper
 
 	mu     sync.Mutex
 	plan   map[string][]string // route (path suffix) → fault of attempt n at index n-1, "" for none
 	counts map[string]int
-	log    []cliExchange
+	log    []exchange
 }
 
-// cliFaultRoutes are the routes a plan may name.
-var cliFaultRoutes = []string{"/api/auth/token", "/api/core/whoami", "/api/core/numbers", "/api/core/messages/send"}
+// faultRoutes are the routes a plan may name.
+var faultRoutes = []string{"/api/auth/token", "/api/core/whoami", "/api/core/numbers", "/api/core/messages/send"}
 
-// cliExchange is one request the transport passed on.
-type cliExchange struct {
+// exchange is one request the transport passed on.
+type exchange struct {
 	Method    string
 	Route     string
 	Fault     string
@@ -40,16 +40,16 @@ type cliExchange struct {
 	Err       string
 }
 
-// cliNewFaultTransport returns a transport over next; plan maps a route (one
-// of cliFaultRoutes) to the faults of its first attempts.
-func cliNewFaultTransport(next http.RoundTripper, plan map[string][]string) *cliFaultTransport {
-	return &cliFaultTransport{next: next, plan: plan, counts: map[string]int{}}
+// newFaultTransport returns a transport over next; plan maps a route (one
+// of faultRoutes) to the faults of its first attempts.
+func newFaultTransport(next http.RoundTripper, plan map[string][]string) *faultTransport {
+	return &faultTransport{next: next, plan: plan, counts: map[string]int{}}
 }
 
 // RoundTrip adds the planned fault, passes the request on and records it.
-func (t *cliFaultTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+func (t *faultTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	route := r.URL.Path
-	for _, p := range cliFaultRoutes {
+	for _, p := range faultRoutes {
 		if strings.HasSuffix(r.URL.Path, p) { // the base URL may have a path prefix
 			route = p
 		}
@@ -66,7 +66,7 @@ func (t *cliFaultTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		r = r.Clone(r.Context()) // a RoundTripper must not change the caller's request
 		r.Header.Set(redcloud.HeaderSandboxFault, fault)
 	}
-	x := cliExchange{Method: r.Method, Route: route, Fault: fault, Key: r.Header.Get(redcloud.HeaderIdempotencyKey)}
+	x := exchange{Method: r.Method, Route: route, Fault: fault, Key: r.Header.Get(redcloud.HeaderIdempotencyKey)}
 	res, err := t.next.RoundTrip(r)
 	if err != nil {
 		x.Err = err.Error()
@@ -77,7 +77,7 @@ func (t *cliFaultTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 			res.Body.Close()
 			res.Body = io.NopCloser(bytes.NewReader(b))
 			if rerr == nil {
-				x.Code, x.Message = cliErrorCode(b)
+				x.Code, x.Message = errorCode(b)
 			}
 		}
 	}
@@ -88,10 +88,10 @@ func (t *cliFaultTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 // exchanges returns the recorded exchanges of route.
-func (t *cliFaultTransport) exchanges(route string) []cliExchange {
+func (t *faultTransport) exchanges(route string) []exchange {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	var out []cliExchange
+	var out []exchange
 	for _, x := range t.log {
 		if x.Route == route {
 			out = append(out, x)
@@ -100,9 +100,9 @@ func (t *cliFaultTransport) exchanges(route string) []cliExchange {
 	return out
 }
 
-// cliErrorCode reads the code and message of an error body in either
+// errorCode reads the code and message of an error body in either
 // documented shape: the CORE wrapper or the OAuth error.
-func cliErrorCode(b []byte) (code, message string) {
+func errorCode(b []byte) (code, message string) {
 	var core redcloud.ErrorBody
 	if json.Unmarshal(b, &core) == nil && core.Error.Code != "" {
 		return core.Error.Code, core.Error.Message

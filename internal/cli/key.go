@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"fmt"
@@ -6,9 +6,9 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// cliKeyCmd is `redcloud key <idempotency-key>`.
-func cliKeyCmd() *cobra.Command {
-	o := &cliOptions{}
+// keyCmd is `redcloud key <idempotency-key>`.
+func keyCmd() *cobra.Command {
+	o := &options{}
 	cmd := &cobra.Command{
 		Use:   "key <idempotency-key>",
 		Short: "Show what the server remembers of a send under an idempotency key",
@@ -23,26 +23,26 @@ was accepted, and the send may be repeated with the same key. --json prints
 the wire body.`,
 		Example: `  redcloud key idem_order_789
   redcloud key rc_Zq3… --json`,
-		Args: cliExactArgs("<idempotency-key>"),
+		Args: exactArgs("<idempotency-key>"),
 	}
-	cliAddFlags(cmd, o)
-	cmd.RunE = cliWrap(o, func(cmd *cobra.Command, args []string) error {
+	addFlags(cmd, o)
+	cmd.RunE = wrap(o, func(cmd *cobra.Command, args []string) error {
 		c, err := o.client()
 		if err != nil {
 			return err
 		}
 		rec, err := c.IdempotencyKey(cmd.Context(), args[0])
 		if err != nil {
-			return o.cliFail("key", err, "")
+			return o.fail("key", err, "")
 		}
 		w := cmd.OutOrStdout()
 		if o.json {
-			return cliPrintJSON(w, rec)
+			return printJSON(w, rec)
 		}
-		t := cliTable(w)
+		t := table(w)
 		fmt.Fprintf(t, "key\t%s\n", rec.Key)
-		fmt.Fprintf(t, "first accepted\t%s\n", cliTime(rec.FirstSeenAt.Time))
-		fmt.Fprintf(t, "forgotten at\t%s\n", cliTime(rec.ExpiresAt.Time))
+		fmt.Fprintf(t, "first accepted\t%s\n", timeText(rec.FirstSeenAt.Time))
+		fmt.Fprintf(t, "forgotten at\t%s\n", timeText(rec.ExpiresAt.Time))
 		fmt.Fprintf(t, "fingerprint\t%s\n", rec.Fingerprint)
 		fmt.Fprintf(t, "status\t%d\n", rec.Status)
 		t.Flush()
@@ -51,7 +51,7 @@ the wire body.`,
 			fmt.Fprintf(w, "stored response (not a send response): %s\n", rec.Response)
 			return nil
 		}
-		cliPrintSend(w, &cliSendJSON{IdempotencyKey: rec.Key, IdempotencyKeySource: "stored", Partial: len(resp.Errors) > 0,
+		printSend(w, &sendJSON{IdempotencyKey: rec.Key, IdempotencyKeySource: "stored", Partial: len(resp.Errors) > 0,
 			Results: resp.Results, Errors: resp.Errors})
 		return nil
 	})

@@ -1,14 +1,14 @@
-package main
+package cli
 
 import (
 	"github.com/spf13/cobra"
 )
 
-// cliCompletionCmd is `redcloud completion <shell>`. Cobra would add a
+// completionCmd is `redcloud completion <shell>`. Cobra would add a
 // default completion command; this one replaces it (cobra then adds none) so
 // that it has an example and exits 2 on an unknown shell like every other
 // integrator command. The scripts are cobra's, with descriptions.
-func cliCompletionCmd() *cobra.Command {
+func completionCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "completion bash|zsh|fish|powershell",
 		Short: "Print a shell completion script for redcloud",
@@ -29,7 +29,7 @@ current shell, or install it where the shell looks for completions:
 		DisableFlagsInUseLine: true,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
-				return cliUsagef("usage: redcloud completion bash|zsh|fish|powershell")
+				return usagef("usage: redcloud completion bash|zsh|fish|powershell")
 			}
 			return nil
 		},
@@ -45,9 +45,9 @@ current shell, or install it where the shell looks for completions:
 			case "powershell":
 				return root.GenPowerShellCompletionWithDesc(out)
 			}
-			return cliUsagef("unknown shell %q: use bash, zsh, fish or powershell", args[0])
+			return usagef("unknown shell %q: use bash, zsh, fish or powershell", args[0])
 		},
 	}
-	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return cliUsage(err) })
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usage(err) })
 	return cmd
 }

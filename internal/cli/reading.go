@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"errors"
@@ -9,11 +9,11 @@ import (
 	"github.com/redcloud-core/redcloud"
 )
 
-// cliReading is the error-handling playbook's reading of a failure, as the
+// reading is the error-handling playbook's reading of a failure, as the
 // integrator's commands print it: the shape (step 1), the category (step 2),
 // the action (step 3), a one-line explanation, the requestId, and the fix in
 // this CLI's terms. Its JSON field names are stable.
-type cliReading struct {
+type reading struct {
 	Command        string            `json:"command"`
 	Error          string            `json:"error"`
 	Shape          string            `json:"shape"` // oauth, api, transport, local
@@ -34,23 +34,23 @@ type cliReading struct {
 	ExitCode       int               `json:"exitCode"`
 }
 
-// cliFailureJSON is what --json prints on stdout for a failure.
-type cliFailureJSON struct {
+// failureJSON is what --json prints on stdout for a failure.
+type failureJSON struct {
 	OK         bool                        `json:"ok"`
-	Error      *cliReading                 `json:"error"`
+	Error      *reading                    `json:"error"`
 	Escalation *redcloud.EscalationPackage `json:"escalation,omitempty"`
 }
 
-// cliRead reads err the playbook's way. key, when not empty, is the
+// read reads err the playbook's way. key, when not empty, is the
 // idempotency key of a send, shown even when the error does not carry it
 // (the send failed before the request, at the token).
-func (o *cliOptions) cliRead(command string, err error, key string) (*cliReading, *redcloud.EscalationPackage) {
+func (o *options) read(command string, err error, key string) (*reading, *redcloud.EscalationPackage) {
 	p := redcloud.Escalation(err)
-	r := &cliReading{
+	r := &reading{
 		Command: command, Error: p.Error, Shape: p.Shape, Category: p.Category, Action: p.Action,
 		Explanation: p.Explanation, Method: p.Method, Endpoint: p.Endpoint, Status: p.Status, Code: p.Code,
 		RequestID: p.RequestID, IdempotencyKey: p.IdempotencyKey, Outcome: p.Outcome, Ambiguous: p.Ambiguous,
-		Attempts: len(p.Attempts), ExitCode: cliExitCode(err),
+		Attempts: len(p.Attempts), ExitCode: exitCode(err),
 	}
 	if r.IdempotencyKey == "" {
 		r.IdempotencyKey = key
@@ -59,52 +59,52 @@ func (o *cliOptions) cliRead(command string, err error, key string) (*cliReading
 	if errors.As(err, &ae) {
 		r.Field, _ = ae.Details["field"].(string)
 	}
-	r.Fix = o.cliFix(r, err)
+	r.Fix = o.fix(r, err)
 	return r, p
 }
 
-// cliFail prints the reading of err — on stderr for humans, or as JSON on
+// fail prints the reading of err — on stderr for humans, or as JSON on
 // stdout with --json — plus the escalation package with --escalate (on
 // stdout, so that it can be redirected to a file for support), and returns
 // the error that exits with the category's code.
-func (o *cliOptions) cliFail(command string, err error, key string) error {
-	r, p := o.cliRead(command, err, key)
+func (o *options) fail(command string, err error, key string) error {
+	r, p := o.read(command, err, key)
 	out, errw := o.cmd.OutOrStdout(), o.cmd.ErrOrStderr()
 	if o.json {
-		f := cliFailureJSON{Error: r}
+		f := failureJSON{Error: r}
 		if o.escalate {
 			f.Escalation = p
 		}
-		_ = cliPrintJSON(out, f)
+		_ = printJSON(out, f)
 	} else {
-		cliPrintReading(errw, cliColorFor(errw), r)
+		printReading(errw, colorFor(errw), r)
 		if o.escalate {
 			fmt.Fprintln(out, p.Text())
 		}
 	}
-	return &cliExitError{code: r.ExitCode, err: fmt.Errorf("%s failed: %s (exit code %d)", command,
+	return &exitError{code: r.ExitCode, err: fmt.Errorf("%s failed: %s (exit code %d)", command,
 		strings.ReplaceAll(string(r.Category), "_", " "), r.ExitCode)}
 }
 
-// cliPrintReading prints r for humans.
-func cliPrintReading(w io.Writer, color bool, r *cliReading) {
-	head := cliShapeText(r)
+// printReading prints r for humans.
+func printReading(w io.Writer, color bool, r *reading) {
+	head := shapeText(r)
 	if r.Status != 0 {
 		head += fmt.Sprintf(", %d %s", r.Status, r.Code)
 	}
-	fmt.Fprintf(w, "%s %s\n", cliPaint(color, cliRed, "✗ "+r.Command+" failed:"), strings.TrimSpace(head))
-	t := cliTable(w)
+	fmt.Fprintf(w, "%s %s\n", paint(color, red, "✗ "+r.Command+" failed:"), strings.TrimSpace(head))
+	t := table(w)
 	line := func(k, v string) {
 		if v != "" {
 			fmt.Fprintf(t, "  %s\t%s\n", k, v)
 		}
 	}
-	line("category", string(r.Category)+" ("+cliCategoryText(r.Category)+")")
-	line("action", string(r.Action)+": "+cliActionText(r.Action))
+	line("category", string(r.Category)+" ("+categoryText(r.Category)+")")
+	line("action", string(r.Action)+": "+actionText(r.Action))
 	line("explanation", r.Explanation)
 	line("requestId", r.RequestID)
 	if r.IdempotencyKey != "" {
-		line("idempotency key", r.IdempotencyKey+" ("+cliKeyState(r)+")")
+		line("idempotency key", r.IdempotencyKey+" ("+keyState(r)+")")
 	}
 	if r.Attempts > 0 {
 		line("attempts", fmt.Sprintf("%d", r.Attempts))
@@ -113,8 +113,8 @@ func cliPrintReading(w io.Writer, color bool, r *cliReading) {
 	t.Flush()
 }
 
-// cliKeyState says what a failed send means for its idempotency key.
-func cliKeyState(r *cliReading) string {
+// keyState says what a failed send means for its idempotency key.
+func keyState(r *reading) string {
 	switch {
 	case r.Ambiguous:
 		return "the send may have been accepted under it: check with `redcloud key " + r.IdempotencyKey + "`"
@@ -124,8 +124,8 @@ func cliKeyState(r *cliReading) string {
 	return "nothing was accepted under it; it may be used again once the request is fixed"
 }
 
-// cliShapeText names the failure shape (playbook step 1).
-func cliShapeText(r *cliReading) string {
+// shapeText names the failure shape (playbook step 1).
+func shapeText(r *reading) string {
 	switch r.Shape {
 	case "oauth":
 		return "OAuth token error"
@@ -140,8 +140,8 @@ func cliShapeText(r *cliReading) string {
 	return "refused by the client before any request"
 }
 
-// cliCategoryText says what a category is in the playbook's words.
-func cliCategoryText(c redcloud.Category) string {
+// categoryText says what a category is in the playbook's words.
+func categoryText(c redcloud.Category) string {
 	switch c {
 	case redcloud.RequestDefect:
 		return "playbook A: request-construction defect"
@@ -161,8 +161,8 @@ func cliCategoryText(c redcloud.Category) string {
 	return "outside the playbook's categories"
 }
 
-// cliActionText says what an action asks for (playbook step 3).
-func cliActionText(a redcloud.Action) string {
+// actionText says what an action asks for (playbook step 3).
+func actionText(a redcloud.Action) string {
 	switch a {
 	case redcloud.FixRequest:
 		return "do not retry unchanged; fix the request"
@@ -176,9 +176,9 @@ func cliActionText(a redcloud.Action) string {
 	return "collect the escalation package (--escalate) and contact support"
 }
 
-// cliFix is the fix in this CLI's terms: which flag or variable to change,
+// fix is the fix in this CLI's terms: which flag or variable to change,
 // which command to run next.
-func (o *cliOptions) cliFix(r *cliReading, err error) string {
+func (o *options) fix(r *reading, err error) string {
 	var ae *redcloud.APIError
 	errors.As(err, &ae)
 	switch r.Category {

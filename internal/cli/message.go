@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"fmt"
@@ -10,9 +10,9 @@ import (
 	"github.com/redcloud-core/redcloud"
 )
 
-// cliMessageCmd is `redcloud message <id>`.
-func cliMessageCmd() *cobra.Command {
-	o := &cliOptions{}
+// messageCmd is `redcloud message <id>`.
+func messageCmd() *cobra.Command {
+	o := &options{}
 	cmd := &cobra.Command{
 		Use:   "message <messageId>",
 		Short: "Show a message and its lifecycle events so far",
@@ -23,36 +23,36 @@ A message of another API client is not found (exit code 8). --json prints
 the wire body.`,
 		Example: `  redcloud message msg_01jd8x…
   redcloud message "$(redcloud send --to +15551234567 --text hi --json | jq -r '.results[0].messageId')" --json`,
-		Args: cliExactArgs("<messageId>"),
+		Args: exactArgs("<messageId>"),
 	}
-	cliAddFlags(cmd, o)
-	cmd.RunE = cliWrap(o, func(cmd *cobra.Command, args []string) error {
+	addFlags(cmd, o)
+	cmd.RunE = wrap(o, func(cmd *cobra.Command, args []string) error {
 		c, err := o.client()
 		if err != nil {
 			return err
 		}
 		m, err := c.Message(cmd.Context(), args[0])
 		if err != nil {
-			return o.cliFail("message", err, "")
+			return o.fail("message", err, "")
 		}
 		if o.json {
-			return cliPrintJSON(cmd.OutOrStdout(), m)
+			return printJSON(cmd.OutOrStdout(), m)
 		}
-		cliPrintMessage(cmd.OutOrStdout(), m)
+		printMessage(cmd.OutOrStdout(), m)
 		return nil
 	})
 	return cmd
 }
 
-// cliPrintMessage prints a message and its events for humans.
-func cliPrintMessage(w io.Writer, m *redcloud.Message) {
-	color := cliColorFor(w)
-	t := cliTable(w)
-	fmt.Fprintf(t, "message\t%s (%s)\n", m.MessageID, cliOr(m.Direction))
+// printMessage prints a message and its events for humans.
+func printMessage(w io.Writer, m *redcloud.Message) {
+	color := colorFor(w)
+	t := table(w)
+	fmt.Fprintf(t, "message\t%s (%s)\n", m.MessageID, or(m.Direction))
 	fmt.Fprintf(t, "from\t%s (%s)\n", m.From, m.NumberID)
 	fmt.Fprintf(t, "to\t%s\n", m.To)
 	fmt.Fprintf(t, "type\t%s\n", m.MessageType)
-	fmt.Fprintf(t, "text\t%s\n", cliOrNil(m.Text))
+	fmt.Fprintf(t, "text\t%s\n", orNil(m.Text))
 	if len(m.MediaURLs) > 0 {
 		fmt.Fprintf(t, "media\t%s\n", strings.Join(m.MediaURLs, " "))
 	}
@@ -60,25 +60,25 @@ func cliPrintMessage(w io.Writer, m *redcloud.Message) {
 	if m.Failure != nil {
 		fmt.Fprintf(t, "failure\t%s: %s\n", m.Failure.Code, m.Failure.Message)
 	}
-	fmt.Fprintf(t, "external ref\t%s\n", cliOrNil(m.ExternalReference))
-	fmt.Fprintf(t, "provider ref\t%s\n", cliOrNil(m.ProviderMessageRef))
-	fmt.Fprintf(t, "created\t%s\n", cliTime(m.CreatedAt.Time))
-	fmt.Fprintf(t, "updated\t%s\n", cliTime(m.UpdatedAt.Time))
+	fmt.Fprintf(t, "external ref\t%s\n", orNil(m.ExternalReference))
+	fmt.Fprintf(t, "provider ref\t%s\n", orNil(m.ProviderMessageRef))
+	fmt.Fprintf(t, "created\t%s\n", timeText(m.CreatedAt.Time))
+	fmt.Fprintf(t, "updated\t%s\n", timeText(m.UpdatedAt.Time))
 	t.Flush()
 	switch m.Status {
 	case redcloud.MessageDelivered, redcloud.MessageFailed, redcloud.MessageReceived:
-		fmt.Fprintln(w, cliPaint(color, cliStatusColor(m.Status), "terminal: "+m.Status))
+		fmt.Fprintln(w, paint(color, statusColor(m.Status), "terminal: "+m.Status))
 	default:
-		fmt.Fprintln(w, cliPaint(color, cliYellow, "not terminal yet: "+m.Status))
+		fmt.Fprintln(w, paint(color, yellow, "not terminal yet: "+m.Status))
 	}
 	if len(m.Events) == 0 {
 		return
 	}
 	fmt.Fprintln(w, "events:")
-	t = cliTable(w)
+	t = table(w)
 	fmt.Fprintln(t, "  SEQ\tTYPE\tEVENT ID\tCREATED")
 	for _, e := range m.Events {
-		fmt.Fprintf(t, "  %d\t%s\t%s\t%s\n", e.Sequence, e.Type, e.EventID, cliTime(e.CreatedAt.Time))
+		fmt.Fprintf(t, "  %d\t%s\t%s\t%s\n", e.Sequence, e.Type, e.EventID, timeText(e.CreatedAt.Time))
 	}
 	t.Flush()
 }
