@@ -86,6 +86,10 @@ func NewClient(cfg Config) (*Client, error) {
 		budget:       newBudget(retry),
 	}
 	c.tokens = &tokenSource{c: c}
+	if c.log != nil && PlainHTTPToRemote(c.base) {
+		c.log.Warn("redcloud: BaseURL is plain http:// to a host that is not loopback; the client secret and tokens cross the network unencrypted: use https://",
+			"baseUrl", c.base)
+	}
 	return c, nil
 }
 

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"os"
@@ -40,7 +41,8 @@ type options struct {
 	escalate bool // --escalate
 	verbose  bool // --verbose
 
-	cmd *cobra.Command // the command being run, for its flags and writers
+	cmd        *cobra.Command // the command being run, for its flags and writers
+	warnedHTTP bool           // the plain-http warning was printed
 }
 
 // connFlags are the connection flags and their environment variables,
@@ -141,6 +143,10 @@ func (o *options) client() (*redcloud.Client, error) {
 
 // clientWith is client with hc as its HTTP client.
 func (o *options) clientWith(hc *http.Client) (*redcloud.Client, error) {
+	if o.cmd != nil && redcloud.PlainHTTPToRemote(o.base()) && !o.warnedHTTP {
+		o.warnedHTTP = true
+		fmt.Fprintf(o.cmd.ErrOrStderr(), "warning: %s is plain http:// to a host that is not loopback: the client secret and tokens cross the network unencrypted; use https://\n", o.base())
+	}
 	c, err := redcloud.NewClient(o.config(hc))
 	if err != nil {
 		var ve *redcloud.ValidationError

@@ -165,3 +165,19 @@ func TestCLIExitCodes(t *testing.T) {
 		}
 	})
 }
+
+// TestCLIWarnsOfPlainHTTP: a plain http:// base URL to a host that is not
+// loopback gets a warning on stderr (the secret would cross the network in
+// the clear); the loopback sandbox does not.
+func TestCLIWarnsOfPlainHTTP(t *testing.T) {
+	t.Parallel()
+	const warning = "plain http:// to a host that is not loopback"
+	r := cliRun(t, cliEnv("http://0.0.0.0:1"), "whoami")
+	if !strings.Contains(r.stderr, warning) {
+		t.Errorf("BASE_URL=http://0.0.0.0:1: no plain-http warning:\n%s", r)
+	}
+	r = cliRun(t, cliEnv("http://127.0.0.1:1"), "whoami")
+	if strings.Contains(r.stderr, warning) {
+		t.Errorf("loopback base URL warned:\n%s", r)
+	}
+}
