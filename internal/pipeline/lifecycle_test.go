@@ -334,8 +334,9 @@ func sameFailure(a, b *redcloud.Failure) bool {
 }
 
 // TestStaleTransitionRefused checks the store's guard directly: a transition
-// from a status or sequence the message has left applies nothing and adds no
-// event, while the same transition from the current state applies once.
+// from a status or sequence the message has left, or one the lifecycle does
+// not allow, applies nothing and adds no event, while the same transition
+// from the current state applies once.
 func TestStaleTransitionRefused(t *testing.T) {
 	e := newEnv(t)
 	ids := e.send(t, plainRecipient, sandbox.NoReceipt)
@@ -358,7 +359,10 @@ func TestStaleTransitionRefused(t *testing.T) {
 	for _, from := range []struct {
 		status string
 		seq    int64
-	}{{redcloud.MessageSent, 2}, {redcloud.MessageSent, done.Sequence}, {redcloud.MessageDelivered, done.Sequence - 1}} {
+	}{{redcloud.MessageSent, 2}, {redcloud.MessageSent, done.Sequence}, {redcloud.MessageDelivered, done.Sequence - 1},
+		// Matches the stored row, but DELIVERED → DELIVERED is no move of
+		// the lifecycle: only the store's lifecycle check refuses it.
+		{redcloud.MessageDelivered, done.Sequence}} {
 		tr, ev := deliver(done, from.status, from.seq)
 		ok, err := e.db.ApplyTransitions(e.ctx, []store.Transition{tr})
 		if err != nil || ok[0] {
