@@ -199,10 +199,11 @@ func TestClaimMessages(t *testing.T) {
 		}
 	}
 	sent := func(owner string) store.Transition {
-		next := m
-		next.Status, next.Sequence, next.NextAttemptAt, next.UpdatedAt = redcloud.MessageSent, m.Sequence+1, nil, after
-		ev := platform.NewLifecycleEvent(next, "message.sent", after)
-		return store.Transition{Message: next, FromStatus: m.Status, FromSequence: m.Sequence, LeaseOwner: owner, Event: &ev}
+		s, err := platform.Sent(m, "sbx_claimed", after)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return store.Transition{Message: s.Message, FromStatus: s.FromStatus, FromSequence: s.FromSequence, LeaseOwner: owner, Event: s.Event}
 	}
 	ok, err := e.db.ApplyTransitions(e.ctx, []store.Transition{sent(firstOwner)})
 	if err != nil || ok[0] {

@@ -462,10 +462,16 @@ func seededCopy(t testing.TB) string {
 
 func (e *env) getToken(t testing.TB) string {
 	t.Helper()
+	return e.tokenFor(t, clientID, clientSecret)
+}
+
+// tokenFor returns an access token of API client id.
+func (e *env) tokenFor(t testing.TB, id, secret string) string {
+	t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, e.api.URL+"/api/auth/token",
 		strings.NewReader(url.Values{"grant_type": {"client_credentials"}}.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.SetBasicAuth(clientID, clientSecret)
+	req.SetBasicAuth(id, secret)
 	res, err := e.http.Do(req)
 	if err != nil {
 		t.Fatalf("token: %v", err)

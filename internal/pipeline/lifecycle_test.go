@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -211,30 +212,39 @@ func TestSequencesGaplessAndEventIDsUnique(t *testing.T) {
 }
 
 // TestExpiry: a message that no provider accepts within its validity fails
-// EXPIRED, even while the retry schedule would go on.
+// EXPIRED, even while the retry schedule would go on: a retry is never
+// scheduled past the validity. The pipeline runs on an injected clock that
+// the test moves on, so nothing waits for the validity in real time.
 func TestExpiry(t *testing.T) {
-	slow := []time.Duration{5 * time.Second, 5 * time.Second, 5 * time.Second}
+	const validity = time.Minute
+	var ahead atomic.Int64 // how far the pipeline's clock runs ahead of real time
+	clock := func() time.Time { return time.Now().Add(time.Duration(ahead.Load())) }
 	e := newEnv(t,
-		withAPI(func(c *httpapi.Config) { c.MessageValidity = 50 * time.Millisecond }),
-		withPipeline(func(c *pipeline.Config) { c.ProviderRetrySchedule = slow }))
+		withAPI(func(c *httpapi.Config) { c.MessageValidity = validity }),
+		withPipeline(func(c *pipeline.Config) {
+			c.ProviderRetrySchedule = []time.Duration{time.Hour, time.Hour, time.Hour}
+			c.Now = clock
+		}))
 	e.setWebhooks(t, "/delivery", "")
-	started := time.Now()
 	id := e.send(t, sandbox.UpstreamUnavailable)[0]
+	var stored platform.Message
+	eventually(t, waitFor, func() bool {
+		var err error
+		stored, err = e.db.GetMessageByID(e.ctx, id)
+		return err == nil && stored.Attempts == 1
+	}, func() string { return fmt.Sprintf("message %+v, want its first provider attempt made", stored) })
+	// The first retry is an hour away; the validity ends in a minute. Once
+	// the clock passes the validity the message must be due, and expire.
+	if stored.Status != redcloud.MessageQueued || stored.NextAttemptAt == nil || !stored.NextAttemptAt.Equal(stored.ExpiresAt) {
+		t.Fatalf("after a transient failure: %s due %v, want QUEUED and due when it expires (%v)", stored.Status, stored.NextAttemptAt, stored.ExpiresAt)
+	}
+	ahead.Store(int64(2 * validity))
 	m := e.waitStatus(t, id, redcloud.MessageFailed, 2)
 	if m.Failure == nil || m.Failure.Code != redcloud.FailureExpired {
 		t.Fatalf("failure = %+v, want EXPIRED", m.Failure)
 	}
-	if took := time.Since(started); took >= slow[0]*4/5 {
-		t.Errorf("expired after %v; the validity (50ms) should end it long before the first retry (%v)", took, slow[0])
-	}
-	stored, err := e.db.GetMessageByID(e.ctx, id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// 1 when the first attempt ran within the 50ms, 0 when the worker first
-	// saw the message after it expired (a slow machine); never a retry.
-	if stored.Attempts > 1 {
-		t.Errorf("provider attempts = %d, want at most 1 (expired before the retry)", stored.Attempts)
+	if stored, err := e.db.GetMessageByID(e.ctx, id); err != nil || stored.Attempts != 1 {
+		t.Errorf("provider attempts = %d (err %v), want 1: expired, not retried", stored.Attempts, err)
 	}
 	var hits []hit
 	eventually(t, waitFor, func() bool { hits = e.recv.accepted(id); return len(hits) == 2 },
@@ -334,8 +344,9 @@ func sameFailure(a, b *redcloud.Failure) bool {
 }
 
 // TestStaleTransitionRefused checks the store's guard directly: a transition
-// from a status or sequence the message has left applies nothing and adds no
-// event, while the same transition from the current state applies once.
+// from a status or sequence the message has left, or one the lifecycle does
+// not allow, applies nothing and adds no event, while the same transition
+// from the current state applies once.
 func TestStaleTransitionRefused(t *testing.T) {
 	e := newEnv(t)
 	ids := e.send(t, plainRecipient, sandbox.NoReceipt)
@@ -358,7 +369,10 @@ func TestStaleTransitionRefused(t *testing.T) {
 	for _, from := range []struct {
 		status string
 		seq    int64
-	}{{redcloud.MessageSent, 2}, {redcloud.MessageSent, done.Sequence}, {redcloud.MessageDelivered, done.Sequence - 1}} {
+	}{{redcloud.MessageSent, 2}, {redcloud.MessageSent, done.Sequence}, {redcloud.MessageDelivered, done.Sequence - 1},
+		// Matches the stored row, but DELIVERED → DELIVERED is no move of
+		// the lifecycle: only the store's lifecycle check refuses it.
+		{redcloud.MessageDelivered, done.Sequence}} {
 		tr, ev := deliver(done, from.status, from.seq)
 		ok, err := e.db.ApplyTransitions(e.ctx, []store.Transition{tr})
 		if err != nil || ok[0] {

@@ -12,7 +12,6 @@ import (
 	"github.com/redcloud-core/redcloud/internal/platform"
 	"github.com/redcloud-core/redcloud/internal/provider/sandbox"
 	"github.com/redcloud-core/redcloud/internal/store"
-	"github.com/redcloud-core/redcloud/webhook"
 )
 
 // TestPrune: pruning at a time far past the retention removes finished
@@ -42,14 +41,15 @@ func TestPrune(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	next := pmsg
-	next.Status, next.Sequence, next.FailureCode, next.UpdatedAt = redcloud.MessageFailed, pmsg.Sequence+1, redcloud.FailureUndeliverable, now
-	ev := platform.NewLifecycleEvent(next, webhook.TypeFailed, now)
-	d := platform.NewDelivery(ev, e.recv.URL("/delivery"), now)
+	failed, err := platform.Undelivered(pmsg, redcloud.FailureUndeliverable, "undeliverable", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := platform.NewDelivery(*failed.Event, e.recv.URL("/delivery"), now)
 	later := now.Add(time.Hour)
 	d.NextAttemptAt = &later
-	if ok, err := e.db.ApplyTransitions(e.ctx, []store.Transition{{Message: next, FromStatus: pmsg.Status,
-		FromSequence: pmsg.Sequence, Event: &ev, Deliveries: []platform.Delivery{d}}}); err != nil || !ok[0] {
+	if ok, err := e.db.ApplyTransitions(e.ctx, []store.Transition{{Message: failed.Message, FromStatus: failed.FromStatus,
+		FromSequence: failed.FromSequence, Event: failed.Event, Deliveries: []platform.Delivery{d}}}); err != nil || !ok[0] {
 		t.Fatalf("make a FAILED message with a PENDING delivery: %v %v", ok, err)
 	}
 	// QUEUED: accepted, not due for a long time, and no webhook work (its
@@ -102,7 +102,7 @@ func TestPrune(t *testing.T) {
 	if !exists(pending) {
 		t.Errorf("message %s with a PENDING delivery was pruned", pending)
 	}
-	_, ds := e.event(t, ev.ID)
+	_, ds := e.event(t, failed.Event.ID)
 	if len(ds) != 1 || ds[0].State != platform.DeliveryPending {
 		t.Errorf("the PENDING delivery: %+v", ds)
 	}

@@ -3,14 +3,12 @@ package pipeline
 import (
 	"context"
 	"errors"
-	"strconv"
 	"time"
 
 	"github.com/redcloud-core/redcloud"
 	"github.com/redcloud-core/redcloud/internal/platform"
 	"github.com/redcloud-core/redcloud/internal/provider"
 	"github.com/redcloud-core/redcloud/internal/store"
-	"github.com/redcloud-core/redcloud/webhook"
 )
 
 // sendDue claims due QUEUED messages and hands each to the provider.
@@ -50,35 +48,37 @@ func (p *Pipeline) sendDue(ctx context.Context) bool {
 func (p *Pipeline) sendOne(ctx context.Context, m platform.Message, claimed time.Time) {
 	// Route first: once the provider has the message its outcome must be
 	// recordable, or the next claim would send it a second time.
-	url, err := p.route(ctx, m)
+	route, err := p.route(ctx, m)
 	if err != nil {
 		p.log.Error("route event; the message is retried when its lease ends", "messageId", m.ID, "err", err)
 		return
 	}
 	now := p.cfg.Now()
-	var t store.Transition
+	var step platform.Step
 	if !now.Before(m.ExpiresAt) {
-		t = p.failure(m, redcloud.FailureExpired, "no provider acceptance within the validity period", url, now)
+		step, err = platform.Expired(m, now)
 	} else {
 		sctx, cancel := context.WithTimeout(ctx, p.cfg.Lease/2)
-		ref, err := p.cfg.Provider.Send(sctx, providerMessage(m))
+		ref, serr := p.cfg.Provider.Send(sctx, providerMessage(m))
 		cancel()
 		now = p.cfg.Now()
-		perm, permanent := provider.IsPermanent(err)
+		perm, permanent := provider.IsPermanent(serr)
 		switch {
-		case err == nil:
-			next := m
-			next.Status, next.ProviderRef, next.Sequence, next.Attempts = redcloud.MessageSent, ref, m.Sequence+1, m.Attempts+1
-			next.NextAttemptAt, next.UpdatedAt = nil, now
-			t = p.transition(m, next, webhook.TypeSent, url, now)
+		case serr == nil:
+			step, err = platform.Sent(m, ref, now)
 		case permanent:
-			next := m
-			next.Attempts++
-			t = p.failure(next, perm.Code, perm.Message, url, now)
+			step, err = platform.Rejected(m, perm.Code, perm.Message, now)
 		default:
-			t = p.retry(m, err, url, now)
+			step, err = p.retry(m, serr, now)
 		}
 	}
+	if err != nil {
+		// A claimed message is QUEUED, so this is a bug: leave the row to
+		// its lease rather than write a move the lifecycle forbids.
+		p.log.Error("lifecycle refused the send's outcome", "messageId", m.ID, "err", err)
+		return
+	}
+	t := transition(step, route, now)
 	t.LeaseOwner = p.owner
 	p.applyWithinLease(ctx, t, claimed)
 }
@@ -105,50 +105,40 @@ func (p *Pipeline) applyWithinLease(ctx context.Context, t store.Transition, cla
 	}
 }
 
-// route returns the URL a lifecycle event of m goes to now.
-func (p *Pipeline) route(ctx context.Context, m platform.Message) (string, error) {
+// route returns the facts that route m's lifecycle events now.
+func (p *Pipeline) route(ctx context.Context, m platform.Message) (platform.Route, error) {
 	c, n, err := p.db.Routing(ctx, m.APIClientID, m.NumberID)
 	if err != nil {
-		return "", err
+		return platform.Route{}, err
 	}
-	return platform.LifecycleURL(c, n), nil
+	return platform.RouteOf(c, n), nil
 }
 
 // retry schedules the next provider attempt after a transient failure, or
 // fails the message when the schedule is spent.
-func (p *Pipeline) retry(m platform.Message, cause error, url string, now time.Time) store.Transition {
-	attempts := m.Attempts + 1
+func (p *Pipeline) retry(m platform.Message, cause error, now time.Time) (platform.Step, error) {
+	attempt := m.Attempts + 1
 	sched := p.cfg.ProviderRetrySchedule
-	if attempts > len(sched) {
-		next := m
-		next.Attempts = attempts
-		return p.failure(next, redcloud.FailureUpstreamUnavailable, "provider unavailable after "+strconv.Itoa(attempts)+" attempts", url, now)
+	if attempt > len(sched) {
+		return platform.Exhausted(m, now)
 	}
-	at := now.Add(time.Duration(float64(sched[attempts-1]) * p.cfg.Jitter()))
+	at := now.Add(time.Duration(float64(sched[attempt-1]) * p.cfg.Jitter()))
 	if at.After(m.ExpiresAt) {
 		at = m.ExpiresAt // noticed as EXPIRED then
 	}
-	p.log.Warn("provider send failed; will retry", "messageId", m.ID, "attempt", attempts, "retryAt", at, "err", cause)
+	p.log.Warn("provider send failed; will retry", "messageId", m.ID, "attempt", attempt, "retryAt", at, "err", cause)
 	p.wakeAt(p.wakeSend, at.Sub(now))
-	next := m
-	next.Attempts, next.NextAttemptAt, next.UpdatedAt = attempts, &at, now
-	return store.Transition{Message: next, FromStatus: m.Status, FromSequence: m.Sequence}
+	return platform.Retry(m, at, now)
 }
 
-// failure moves m to FAILED with a message.failed event.
-func (p *Pipeline) failure(m platform.Message, code, text, url string, now time.Time) store.Transition {
-	next := m
-	next.Status, next.FailureCode, next.FailureMessage = redcloud.MessageFailed, code, text
-	next.Sequence, next.NextAttemptAt, next.UpdatedAt = m.Sequence+1, nil, now
-	return p.transition(m, next, webhook.TypeFailed, url, now)
-}
-
-// transition builds a status change of m to next with its event and the
-// event's delivery to url.
-func (p *Pipeline) transition(m, next platform.Message, typ, url string, now time.Time) store.Transition {
-	e := platform.NewLifecycleEvent(next, typ, now)
-	return store.Transition{Message: next, FromStatus: m.Status, FromSequence: m.Sequence, Event: &e,
-		Deliveries: []platform.Delivery{platform.NewDelivery(e, url, now)}}
+// transition is the store's write of a lifecycle step, with its event's
+// delivery to the URL the route picks for it.
+func transition(s platform.Step, r platform.Route, now time.Time) store.Transition {
+	t := store.Transition{Message: s.Message, FromStatus: s.FromStatus, FromSequence: s.FromSequence, Event: s.Event}
+	if s.Event != nil {
+		t.Deliveries = []platform.Delivery{platform.NewDelivery(*s.Event, r.URL(s.Event.Type), now)}
+	}
+	return t
 }
 
 // apply commits a transition. A lost race (the row moved on meanwhile) is
@@ -191,30 +181,28 @@ func (s sink) Receipt(ctx context.Context, r provider.Receipt) error {
 	if err != nil {
 		return err
 	}
-	switch m.Status {
-	case redcloud.MessageQueued:
+	switch {
+	case m.Status == redcloud.MessageQueued:
 		return provider.ErrNotYetSent
-	case redcloud.MessageSent:
-	default:
-		return nil // terminal: late or repeated receipt
+	case platform.Terminal(m.Status):
+		return nil // late or repeated receipt
 	}
-	url, err := p.route(ctx, m)
+	route, err := p.route(ctx, m)
 	if err != nil {
 		return err // the provider delivers the receipt again
 	}
 	now := p.cfg.Now()
-	var t store.Transition
+	var step platform.Step
 	if r.Delivered {
-		next := m
-		next.Status, next.Sequence, next.UpdatedAt = redcloud.MessageDelivered, m.Sequence+1, now
-		t = p.transition(m, next, webhook.TypeDelivery, url, now)
+		step, err = platform.Delivered(m, now)
 	} else {
-		code := r.FailureCode
-		if code == "" {
-			code = redcloud.FailureUndeliverable
-		}
-		t = p.failure(m, code, r.FailureText, url, now)
+		step, err = platform.Undelivered(m, r.FailureCode, r.FailureText, now)
 	}
+	if err != nil {
+		p.log.Error("receipt refused by the lifecycle", "messageId", m.ID, "status", m.Status, "err", err)
+		return nil // a receipt cannot apply to this message: delivering it again would not help
+	}
+	t := transition(step, route, now)
 	return p.apply(ctx, t)
 }
 

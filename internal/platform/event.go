@@ -15,7 +15,7 @@ func NewLifecycleEvent(m Message, typ string, now time.Time) Event {
 		APIClientID: m.APIClientID, Sequence: m.Sequence, MessageID: m.ID,
 		ExternalReference: m.ExternalReference, NumberID: m.NumberID, From: m.From, To: m.To,
 		MessageType: m.MessageType, Status: m.Status, ProviderMessageRef: m.ProviderRef,
-		Terminal: typ == webhook.TypeDelivery || typ == webhook.TypeFailed,
+		Terminal: Terminal(m.Status),
 	}
 	if typ == webhook.TypeFailed {
 		ev.Failure = &webhook.Failure{Code: m.FailureCode, Message: m.FailureMessage}
@@ -44,29 +44,6 @@ func nonNilStrings(s []string) []string {
 		return []string{}
 	}
 	return s
-}
-
-// LifecycleURL routes a lifecycle event (§8.1): the number's delivery
-// override, else the client's delivery URL; "" when neither is set.
-func LifecycleURL(c APIClient, n Number) string {
-	if n.WebhookDeliveryOverride != nil {
-		return *n.WebhookDeliveryOverride
-	}
-	if c.DeliveryURL != nil {
-		return *c.DeliveryURL
-	}
-	return ""
-}
-
-// InboundURL routes a message.inbound event (§8.1).
-func InboundURL(c APIClient, n Number) string {
-	if n.WebhookInboundOverride != nil {
-		return *n.WebhookInboundOverride
-	}
-	if c.InboundURL != nil {
-		return *c.InboundURL
-	}
-	return ""
 }
 
 // NewDelivery returns the delivery row of event e to url: PENDING and due
@@ -114,19 +91,17 @@ func NewAcceptance(in AcceptInput) Acceptance {
 		resp.Errors = []redcloud.RecipientError{}
 	}
 	a := Acceptance{}
-	url := LifecycleURL(in.Client, in.Number)
+	route := RouteOf(in.Client, in.Number)
 	for _, r := range in.Recipients {
-		m := Message{
+		m, e := Accepted(Message{
 			ID: NewID(PrefixMessage), APIClientID: in.Client.ID, NumberID: in.Number.ID, Direction: Outbound,
 			From: in.Number.E164, To: r.To, MessageType: in.Send.MessageType, Text: in.Send.Text,
 			MediaURLs: nonNilStrings(in.Send.MediaURLs), ExternalReference: in.Send.ExternalReference,
-			IdempotencyKey: in.Key, Status: redcloud.MessageQueued, Sequence: 1,
-			NextAttemptAt: &now, ExpiresAt: now.Add(in.Validity), CreatedAt: now, UpdatedAt: now,
-		}
-		e := NewLifecycleEvent(m, webhook.TypeQueued, now)
+			IdempotencyKey: in.Key, NextAttemptAt: &now, ExpiresAt: now.Add(in.Validity), CreatedAt: now,
+		}, now)
 		a.Messages = append(a.Messages, m)
 		a.Events = append(a.Events, e)
-		a.Deliveries = append(a.Deliveries, NewDelivery(e, url, now))
+		a.Deliveries = append(a.Deliveries, NewDelivery(e, route.URL(e.Type), now))
 		resp.Results = append(resp.Results, redcloud.AcceptedRecipient{To: r.To, MessageID: m.ID, Status: redcloud.MessageQueued})
 	}
 	body, _ := jsonMarshal(resp)

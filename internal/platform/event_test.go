@@ -21,7 +21,7 @@ func acceptInput(t *testing.T) platform.AcceptInput {
 	ok, bad := platform.CheckRecipients(send.To)
 	return platform.AcceptInput{
 		Client: platform.APIClient{ID: "rc_test_client_123", DeliveryURL: ptr("https://client.example/d")},
-		Number: platform.Number{ID: "num_abc123", E164: "+15551234567", Status: redcloud.StatusActive},
+		Number: platform.Number{ID: "num_abc123", E164: "+15551234567", APIClientID: "rc_test_client_123", Status: redcloud.StatusActive},
 		Send:   send, Key: "idem_order_789", Recipients: ok, Errors: bad,
 		// Not UTC, not whole milliseconds: both are normalised.
 		Now:    time.Date(2026, 11, 26, 7, 4, 24, 123456789, time.FixedZone("CET", 3600)),

@@ -58,13 +58,12 @@ func NewInbound(c APIClient, n Number, in InboundInput, now time.Time) (Message,
 	if len(in.MediaURLs) > 0 {
 		typ = redcloud.MessageTypeMMS
 	}
-	m := Message{
+	m, e := Received(Message{
 		ID: NewID(PrefixMessage), APIClientID: c.ID, NumberID: n.ID, Direction: Inbound,
 		From: in.From, To: n.E164, MessageType: typ, Text: in.Text, MediaURLs: nonNilStrings(in.MediaURLs),
-		Status: redcloud.MessageReceived, Sequence: 1, ExpiresAt: now, CreatedAt: now, UpdatedAt: now,
-	}
-	e := NewInboundEvent(m, now)
-	return m, e, NewDelivery(e, InboundURL(c, n), now)
+		ExpiresAt: now, CreatedAt: now,
+	}, now)
+	return m, e, NewDelivery(e, RouteOf(c, n).URL(e.Type), now)
 }
 
 // WebhookURLsInput is the sandbox webhooks body: nil means "leave

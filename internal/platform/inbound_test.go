@@ -95,7 +95,7 @@ func TestNewInbound(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			n := platform.Number{ID: "num_abc123", E164: "+15551234567", WebhookInboundOverride: tt.override,
+			n := platform.Number{ID: "num_abc123", E164: "+15551234567", APIClientID: tt.client.ID, WebhookInboundOverride: tt.override,
 				WebhookDeliveryOverride: ptr("https://wrong.example/")}
 			m, e, d := platform.NewInbound(tt.client, n, tt.in, now)
 			if !msgID.MatchString(m.ID) || m.Direction != platform.Inbound || m.APIClientID != tt.client.ID || m.NumberID != n.ID ||

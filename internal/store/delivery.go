@@ -218,28 +218,27 @@ func (db *DB) attempts(ctx context.Context, deliveryID string) ([]DeliveryAttemp
 }
 
 // ReplayEvents creates a new delivery, due now, for each event to its
-// current URL (routing is applied again: overrides, then client URLs) and
+// current URL (routed again by platform.Route, as a new event would be) and
 // returns the new deliveries. Events with no URL now get NO_ENDPOINT.
 func (db *DB) ReplayEvents(ctx context.Context, eventIDs []string, now time.Time) ([]platform.Delivery, error) {
 	var out []platform.Delivery
 	err := db.tx(ctx, func(x q) error {
 		for _, id := range eventIDs {
 			var e platform.Event
-			var inbound sql.NullString
-			var delivery sql.NullString
-			err := x.row(ctx, `SELECT e.id, e.api_client_id, e.type,
-				COALESCE(n.webhook_inbound_override, c.inbound_url), COALESCE(n.webhook_delivery_override, c.delivery_url)
+			var owner, inbound, delivery, inboundOverride, deliveryOverride sql.NullString
+			err := x.row(ctx, `SELECT e.id, e.api_client_id, e.type, n.api_client_id,
+				c.inbound_url, c.delivery_url, n.webhook_inbound_override, n.webhook_delivery_override
 				FROM events e JOIN messages m ON m.id = e.message_id JOIN api_clients c ON c.id = e.api_client_id
-				LEFT JOIN numbers n ON n.id = m.number_id AND n.api_client_id = e.api_client_id
-				WHERE e.id = ?`, id).Scan(&e.ID, &e.APIClientID, &e.Type, &inbound, &delivery)
+				LEFT JOIN numbers n ON n.id = m.number_id
+				WHERE e.id = ?`, id).Scan(&e.ID, &e.APIClientID, &e.Type, &owner,
+				&inbound, &delivery, &inboundOverride, &deliveryOverride)
 			if err != nil {
 				return notFound(err, "replay event "+id)
 			}
-			url := delivery.String
-			if e.Type == "message.inbound" {
-				url = inbound.String
-			}
-			d := platform.NewDelivery(e, url, now)
+			route := platform.Route{MessageClientID: e.APIClientID, NumberOwnerID: owner.String,
+				InboundURL: nullStr(inbound), DeliveryURL: nullStr(delivery),
+				InboundOverride: nullStr(inboundOverride), DeliveryOverride: nullStr(deliveryOverride)}
+			d := platform.NewDelivery(e, route.URL(e.Type), now)
 			if err := insertEvents(ctx, x, nil, []platform.Delivery{d}); err != nil {
 				return err
 			}

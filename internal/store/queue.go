@@ -59,7 +59,8 @@ func (db *DB) ClaimMessages(ctx context.Context, owner string, now, leaseUntil t
 // status change, its event and the event's deliveries. It applies only if
 // the message is still in FromStatus at FromSequence (and, when LeaseOwner
 // is set, still leased by it), so two workers or a late receipt can never
-// produce a second event for one step.
+// produce a second event for one step, and only if the lifecycle allows it
+// (platform.Step.Check).
 type Transition struct {
 	Message      platform.Message // new state
 	FromStatus   string
@@ -93,6 +94,10 @@ func (db *DB) ApplyTransitions(ctx context.Context, ts []Transition) ([]bool, er
 
 func applyTransition(ctx context.Context, x q, t Transition) (bool, error) {
 	m := t.Message
+	// A move the lifecycle forbids never applies, like a stale one.
+	if (platform.Step{Message: m, FromStatus: t.FromStatus, FromSequence: t.FromSequence, Event: t.Event}).Check() != nil {
+		return false, nil
+	}
 	var next any
 	if m.NextAttemptAt != nil {
 		next = ms(*m.NextAttemptAt)

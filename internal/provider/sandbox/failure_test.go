@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/redcloud-core/redcloud"
@@ -34,26 +35,28 @@ func TestFailureRateDefaultOff(t *testing.T) {
 // TestFailureRateOne: every call fails with the transient ErrInjected —
 // never a permanent error — and schedules no receipt.
 func TestFailureRateOne(t *testing.T) {
-	p := sandbox.New(0, sandbox.WithFailureRate(1))
-	s := &sink{}
-	start(t, p, s)
-	for i, to := range []string{plain, sandbox.InvalidDestination, sandbox.CarrierRejected, sandbox.TransientTwice, sandbox.NoReceipt} {
-		ref, err := p.Send(context.Background(), provider.Message{ID: "m", To: to, Attempt: 3})
-		if !errors.Is(err, sandbox.ErrInjected) || ref != "" {
-			t.Errorf("%s: ref %q err %v, want ErrInjected", to, ref, err)
+	synctest.Test(t, func(t *testing.T) {
+		p := sandbox.New(0, sandbox.WithFailureRate(1))
+		s := &sink{}
+		start(t, p, s)
+		for i, to := range []string{plain, sandbox.InvalidDestination, sandbox.CarrierRejected, sandbox.TransientTwice, sandbox.NoReceipt} {
+			ref, err := p.Send(context.Background(), provider.Message{ID: "m", To: to, Attempt: 3})
+			if !errors.Is(err, sandbox.ErrInjected) || ref != "" {
+				t.Errorf("%s: ref %q err %v, want ErrInjected", to, ref, err)
+			}
+			if _, perm := provider.IsPermanent(err); perm {
+				t.Errorf("%s: injected failure is permanent", to)
+			}
+			if n := p.Faults(); n != int64(i+1) {
+				t.Errorf("Faults() = %d after %d sends, want %d", n, i+1, i+1)
+			}
 		}
-		if _, perm := provider.IsPermanent(err); perm {
-			t.Errorf("%s: injected failure is permanent", to)
+		time.Sleep(time.Hour) // long past any receipt a send could have scheduled
+		synctest.Wait()
+		if got := s.got(); len(got) != 0 {
+			t.Errorf("receipts after injected failures: %+v", got)
 		}
-		if n := p.Faults(); n != int64(i+1) {
-			t.Errorf("Faults() = %d after %d sends, want %d", n, i+1, i+1)
-		}
-	}
-	time.Sleep(20 * time.Millisecond)
-	p.Stop()
-	if got := s.got(); len(got) != 0 {
-		t.Errorf("receipts after injected failures: %+v", got)
-	}
+	})
 }
 
 // TestFailureRateClamped: a rate outside 0–1 is clamped, NaN is 0.

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"go.uber.org/goleak"
@@ -74,17 +75,6 @@ func (s *sink) callTimes() []time.Time {
 	return append([]time.Time(nil), s.calls...)
 }
 
-func eventually(t *testing.T, cond func() bool, what string) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("not within 10s: %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 func start(t *testing.T, p *sandbox.Provider, s provider.Sink) {
 	t.Helper()
 	if err := p.Start(context.Background(), s); err != nil {
@@ -149,29 +139,33 @@ func TestSendRefsUnique(t *testing.T) {
 }
 
 // TestSendDelay: a send takes the configured delay and ends early when its
-// context does.
+// context does. The tests that wait run in a synctest bubble: its clock
+// advances only when every goroutine waits, so durations are exact and
+// nothing sleeps for real.
 func TestSendDelay(t *testing.T) {
-	const delay = 50 * time.Millisecond
-	p := sandbox.New(delay)
-	began := time.Now()
-	if _, err := p.Send(context.Background(), provider.Message{ID: "m", To: sandbox.NoReceipt, Attempt: 1}); err != nil {
-		t.Fatal(err)
-	}
-	if took := time.Since(began); took < delay {
-		t.Errorf("send took %v, want at least %v", took, delay)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		const delay = 50 * time.Millisecond
+		p := sandbox.New(delay)
+		began := time.Now()
+		if _, err := p.Send(context.Background(), provider.Message{ID: "m", To: sandbox.NoReceipt, Attempt: 1}); err != nil {
+			t.Fatal(err)
+		}
+		if took := time.Since(began); took != delay {
+			t.Errorf("send took %v, want %v", took, delay)
+		}
 
-	slow := sandbox.New(time.Hour)
-	ctx, cancel := context.WithCancel(context.Background())
-	time.AfterFunc(20*time.Millisecond, cancel)
-	began = time.Now()
-	ref, err := slow.Send(ctx, provider.Message{ID: "m", To: plain, Attempt: 1})
-	if !errors.Is(err, context.Canceled) || ref != "" {
-		t.Errorf("cancelled send: ref %q err %v, want context.Canceled", ref, err)
-	}
-	if took := time.Since(began); took > 5*time.Second {
-		t.Errorf("cancelled send took %v", took)
-	}
+		slow := sandbox.New(time.Hour)
+		ctx, cancel := context.WithCancel(context.Background())
+		time.AfterFunc(20*time.Millisecond, cancel)
+		began = time.Now()
+		ref, err := slow.Send(ctx, provider.Message{ID: "m", To: plain, Attempt: 1})
+		if !errors.Is(err, context.Canceled) || ref != "" {
+			t.Errorf("cancelled send: ref %q err %v, want context.Canceled", ref, err)
+		}
+		if took := time.Since(began); took != 20*time.Millisecond {
+			t.Errorf("cancelled send took %v, want the 20ms until its context ended", took)
+		}
+	})
 
 	done, cancel2 := context.WithCancel(context.Background())
 	cancel2()
@@ -184,163 +178,164 @@ func TestSendDelay(t *testing.T) {
 // the message id and the reference; no receipt for +15005550004, none for
 // refused sends.
 func TestReceipts(t *testing.T) {
-	const delay = 10 * time.Millisecond
-	p := sandbox.New(delay)
-	s := &sink{}
-	start(t, p, s)
-	send := func(id, to string) string {
-		ref, err := p.Send(context.Background(), provider.Message{ID: id, To: to, Attempt: 1})
-		if err != nil {
-			t.Fatalf("send %s: %v", to, err)
+	synctest.Test(t, func(t *testing.T) {
+		const delay = 10 * time.Millisecond
+		p := sandbox.New(delay)
+		s := &sink{}
+		start(t, p, s)
+		send := func(id, to string) string {
+			ref, err := p.Send(context.Background(), provider.Message{ID: id, To: to, Attempt: 1})
+			if err != nil {
+				t.Fatalf("send %s: %v", to, err)
+			}
+			return ref
 		}
-		return ref
-	}
-	// Those that must never produce a receipt go first.
-	send("msg_none", sandbox.NoReceipt)
-	p.Send(context.Background(), provider.Message{ID: "msg_invalid", To: sandbox.InvalidDestination, Attempt: 1})
-	p.Send(context.Background(), provider.Message{ID: "msg_unavailable", To: sandbox.UpstreamUnavailable, Attempt: 1})
-	sentAt := time.Now()
-	okRef := send("msg_ok", plain)
-	rejRef := send("msg_rej", sandbox.CarrierRejected)
-	eventually(t, func() bool { return len(s.got()) >= 2 }, "two receipts")
-	p.Stop() // waits for every receipt goroutine
-	got := map[string]provider.Receipt{}
-	for _, r := range s.got() {
-		if _, dup := got[r.MessageID]; dup {
-			t.Errorf("two receipts for %s", r.MessageID)
+		// Those that must never produce a receipt go first.
+		send("msg_none", sandbox.NoReceipt)
+		p.Send(context.Background(), provider.Message{ID: "msg_invalid", To: sandbox.InvalidDestination, Attempt: 1})
+		p.Send(context.Background(), provider.Message{ID: "msg_unavailable", To: sandbox.UpstreamUnavailable, Attempt: 1})
+		sentAt := time.Now()
+		okRef := send("msg_ok", plain)
+		rejRef := send("msg_rej", sandbox.CarrierRejected)
+		time.Sleep(time.Hour) // far past every receipt's delay
+		synctest.Wait()
+		got := map[string]provider.Receipt{}
+		for _, r := range s.got() {
+			if _, dup := got[r.MessageID]; dup {
+				t.Errorf("two receipts for %s", r.MessageID)
+			}
+			got[r.MessageID] = r
 		}
-		got[r.MessageID] = r
-	}
-	if len(got) != 2 {
-		t.Errorf("receipts for %v, want msg_ok and msg_rej only", got)
-	}
-	if r := got["msg_ok"]; r.ProviderRef != okRef || !r.Delivered || r.FailureCode != "" || r.At.Before(sentAt.Add(delay)) {
-		t.Errorf("receipt of msg_ok = %+v, want delivered, ref %s, after the delay", r, okRef)
-	}
-	if r := got["msg_rej"]; r.ProviderRef != rejRef || r.Delivered || r.FailureCode != redcloud.FailureCarrierRejected || r.FailureText == "" {
-		t.Errorf("receipt of msg_rej = %+v, want CARRIER_REJECTED, ref %s", r, rejRef)
-	}
+		if len(got) != 2 {
+			t.Errorf("receipts for %v, want msg_ok and msg_rej only", got)
+		}
+		// Each send waits the delay, and so does its receipt.
+		if r := got["msg_ok"]; r.ProviderRef != okRef || !r.Delivered || r.FailureCode != "" || !r.At.Equal(sentAt.Add(2*delay)) {
+			t.Errorf("receipt of msg_ok = %+v, want delivered, ref %s, at %v", r, okRef, sentAt.Add(2*delay))
+		}
+		if r := got["msg_rej"]; r.ProviderRef != rejRef || r.Delivered || r.FailureCode != redcloud.FailureCarrierRejected || r.FailureText == "" {
+			t.Errorf("receipt of msg_rej = %+v, want CARRIER_REJECTED, ref %s", r, rejRef)
+		}
+	})
 }
 
 // TestReceiptRetriedWhileNotYetSent: a sink answering ErrNotYetSent gets
 // the receipt again shortly, until it takes it.
 func TestReceiptRetriedWhileNotYetSent(t *testing.T) {
-	p := sandbox.New(time.Millisecond)
-	s := &sink{answer: func(n int, _ provider.Receipt) error {
-		if n <= 2 {
-			return provider.ErrNotYetSent
+	synctest.Test(t, func(t *testing.T) {
+		p := sandbox.New(time.Millisecond)
+		s := &sink{answer: func(n int, _ provider.Receipt) error {
+			if n <= 2 {
+				return provider.ErrNotYetSent
+			}
+			return nil
+		}}
+		start(t, p, s)
+		if _, err := p.Send(context.Background(), provider.Message{ID: "msg_1", To: plain, Attempt: 1}); err != nil {
+			t.Fatal(err)
 		}
-		return nil
-	}}
-	start(t, p, s)
-	if _, err := p.Send(context.Background(), provider.Message{ID: "msg_1", To: plain, Attempt: 1}); err != nil {
-		t.Fatal(err)
-	}
-	eventually(t, func() bool { return len(s.got()) == 1 }, "the receipt taken on the third call")
-	calls := s.callTimes()
-	if len(calls) != 3 {
-		t.Fatalf("sink called %d times, want 3", len(calls))
-	}
-	for i := 1; i < len(calls); i++ {
-		if gap := calls[i].Sub(calls[i-1]); gap < 20*time.Millisecond {
-			t.Errorf("retry %d came %v after the previous call; want a pause between tries", i, gap)
+		time.Sleep(time.Hour)
+		synctest.Wait()
+		calls := s.callTimes()
+		if len(calls) != 3 || len(s.got()) != 1 {
+			t.Fatalf("sink called %d times, took %d receipts; want the receipt taken on the third call", len(calls), len(s.got()))
 		}
-	}
-	p.Stop()
-	if n := len(s.callTimes()); n != 3 {
-		t.Errorf("sink called %d times in all, want 3 (no retry after it took the receipt)", n)
-	}
+		for i := 1; i < len(calls); i++ {
+			if gap := calls[i].Sub(calls[i-1]); gap < 20*time.Millisecond {
+				t.Errorf("retry %d came %v after the previous call; want a pause between tries", i, gap)
+			}
+		}
+	})
 }
 
 // TestReceiptOtherErrorNotRetried: an error other than ErrNotYetSent ends
 // the receipt (the sink owns its failures).
 func TestReceiptOtherErrorNotRetried(t *testing.T) {
-	p := sandbox.New(time.Millisecond)
-	s := &sink{answer: func(int, provider.Receipt) error { return errors.New("boom") }}
-	start(t, p, s)
-	p.Send(context.Background(), provider.Message{ID: "msg_1", To: plain, Attempt: 1})
-	eventually(t, func() bool { return len(s.callTimes()) == 1 }, "one call")
-	p.Stop()
-	if n := len(s.callTimes()); n != 1 {
-		t.Errorf("sink called %d times, want 1", n)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		p := sandbox.New(time.Millisecond)
+		s := &sink{answer: func(int, provider.Receipt) error { return errors.New("boom") }}
+		start(t, p, s)
+		p.Send(context.Background(), provider.Message{ID: "msg_1", To: plain, Attempt: 1})
+		time.Sleep(time.Hour)
+		synctest.Wait()
+		if n := len(s.callTimes()); n != 1 {
+			t.Errorf("sink called %d times, want 1", n)
+		}
+	})
 }
 
 // TestStopWaitsForReceipts: Stop returns only after a receipt being handed
 // to the sink returned; pending receipts are abandoned, and sends after Stop
 // schedule none.
 func TestStopWaitsForReceipts(t *testing.T) {
-	p := sandbox.New(time.Millisecond)
-	s := &sink{block: make(chan struct{}), entered: make(chan struct{}, 1)}
-	start(t, p, s)
-	p.Send(context.Background(), provider.Message{ID: "msg_1", To: plain, Attempt: 1})
-	select {
-	case <-s.entered:
-	case <-time.After(10 * time.Second):
-		t.Fatal("the receipt never reached the sink")
-	}
-	stopped := make(chan struct{})
-	go func() { p.Stop(); close(stopped) }()
-	select {
-	case <-stopped:
-		t.Fatal("Stop returned while the sink was still handling a receipt")
-	case <-time.After(100 * time.Millisecond):
-	}
-	close(s.block)
-	select {
-	case <-stopped:
-	case <-time.After(10 * time.Second):
-		t.Fatal("Stop did not return after the sink returned")
-	}
-	if len(s.got()) != 1 {
-		t.Errorf("receipts = %v, want the one in flight", s.got())
-	}
+	synctest.Test(t, func(t *testing.T) {
+		p := sandbox.New(time.Millisecond)
+		s := &sink{block: make(chan struct{}), entered: make(chan struct{}, 1)}
+		start(t, p, s)
+		p.Send(context.Background(), provider.Message{ID: "msg_1", To: plain, Attempt: 1})
+		<-s.entered // the bubble would report a deadlock if it never came
+		stopped := make(chan struct{})
+		go func() { p.Stop(); close(stopped) }()
+		synctest.Wait() // Stop is blocked, or returned
+		select {
+		case <-stopped:
+			t.Fatal("Stop returned while the sink was still handling a receipt")
+		default:
+		}
+		close(s.block)
+		<-stopped
+		if len(s.got()) != 1 {
+			t.Errorf("receipts = %v, want the one in flight", s.got())
+		}
 
-	// A pending receipt (still waiting its delay) is abandoned by Stop.
-	slow := sandbox.New(time.Hour)
-	s2 := &sink{}
-	start(t, slow, s2)
-	// (Resume schedules a receipt without the hour-long send.)
-	slow.Resume(context.Background(), []provider.Message{{ID: "msg_2", To: plain}})
-	began := time.Now()
-	slow.Stop()
-	if took := time.Since(began); took > 5*time.Second {
-		t.Errorf("Stop took %v with a receipt an hour away; want it abandoned", took)
-	}
-	if len(s2.got()) != 0 {
-		t.Errorf("abandoned receipt delivered: %v", s2.got())
-	}
+		// A pending receipt (still waiting its delay) is abandoned by Stop.
+		slow := sandbox.New(time.Hour)
+		s2 := &sink{}
+		start(t, slow, s2)
+		// (Resume schedules a receipt without the hour-long send.)
+		slow.Resume(context.Background(), []provider.Message{{ID: "msg_2", To: plain}})
+		began := time.Now()
+		slow.Stop()
+		if took := time.Since(began); took != 0 {
+			t.Errorf("Stop took %v with a receipt an hour away; want it abandoned", took)
+		}
+		if len(s2.got()) != 0 {
+			t.Errorf("abandoned receipt delivered: %v", s2.got())
+		}
 
-	// After Stop, sends schedule nothing. (Nothing to wait for: the window
-	// is fifty times the receipt delay.)
-	if _, err := p.Send(context.Background(), provider.Message{ID: "msg_3", To: plain, Attempt: 1}); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(50 * time.Millisecond)
-	if n := len(s.callTimes()); n != 1 {
-		t.Errorf("sink called %d times after a send on a stopped provider, want still 1", n)
-	}
-	p.Stop() // idempotent
+		// After Stop, sends schedule nothing.
+		if _, err := p.Send(context.Background(), provider.Message{ID: "msg_3", To: plain, Attempt: 1}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Hour)
+		synctest.Wait()
+		if n := len(s.callTimes()); n != 1 {
+			t.Errorf("sink called %d times after a send on a stopped provider, want still 1", n)
+		}
+		p.Stop() // idempotent
+	})
 }
 
 // TestResume: receipts of messages sent before a restart are scheduled
 // again, by message id (the reference is not known).
 func TestResume(t *testing.T) {
-	p := sandbox.New(time.Millisecond)
-	s := &sink{}
-	start(t, p, s)
-	p.Resume(context.Background(), []provider.Message{
-		{ID: "msg_a", To: plain}, {ID: "msg_b", To: sandbox.CarrierRejected}, {ID: "msg_c", To: sandbox.NoReceipt},
+	synctest.Test(t, func(t *testing.T) {
+		p := sandbox.New(time.Millisecond)
+		s := &sink{}
+		start(t, p, s)
+		p.Resume(context.Background(), []provider.Message{
+			{ID: "msg_a", To: plain}, {ID: "msg_b", To: sandbox.CarrierRejected}, {ID: "msg_c", To: sandbox.NoReceipt},
+		})
+		time.Sleep(time.Hour)
+		synctest.Wait()
+		got := map[string]provider.Receipt{}
+		for _, r := range s.got() {
+			got[r.MessageID] = r
+		}
+		if len(got) != 2 || !got["msg_a"].Delivered || got["msg_b"].Delivered || got["msg_b"].FailureCode != redcloud.FailureCarrierRejected {
+			t.Errorf("resumed receipts = %+v; want msg_a delivered, msg_b CARRIER_REJECTED, none for msg_c", got)
+		}
 	})
-	eventually(t, func() bool { return len(s.got()) >= 2 }, "two resumed receipts")
-	p.Stop()
-	got := map[string]provider.Receipt{}
-	for _, r := range s.got() {
-		got[r.MessageID] = r
-	}
-	if len(got) != 2 || !got["msg_a"].Delivered || got["msg_b"].Delivered || got["msg_b"].FailureCode != redcloud.FailureCarrierRejected {
-		t.Errorf("resumed receipts = %+v; want msg_a delivered, msg_b CARRIER_REJECTED, none for msg_c", got)
-	}
 }
 
 // TestStopBeforeStart and Send without Start: no receipts, no goroutines,
