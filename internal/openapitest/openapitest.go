@@ -28,6 +28,7 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/legacy"
 
+	"github.com/redcloud-core/redcloud"
 	"github.com/redcloud-core/redcloud/api"
 )
 
@@ -186,7 +187,7 @@ func (v *Validator) check(req *http.Request, resp *http.Response, body []byte) (
 		AuthenticationFunc:    openapi3filter.NoopAuthenticationFunc,
 	}
 	switch route.Path {
-	case "/metrics", "/openapi.yaml":
+	case redcloud.PathMetrics, redcloud.PathOpenAPI:
 		options.ExcludeResponseBody = true
 	}
 	input := &openapi3filter.ResponseValidationInput{
