@@ -12,8 +12,8 @@ import (
 const SandboxClientName = "Red Cloud Test Client"
 
 // The demo values under the names they had here, for callers not yet
-// switched to the redcloud ones (cmd/redcloud, the store's tests); the
-// values live in the root package only.
+// switched to the redcloud ones (cmd/redcloud, the store's and the
+// pipeline's tests); the values live in the root package only.
 const (
 	SandboxClientID     = redcloud.SandboxClientID
 	SandboxClientSecret = redcloud.SandboxClientSecret
@@ -21,7 +21,9 @@ const (
 	SandboxNumberE164   = redcloud.SandboxNumberE164
 	SandboxCampaignID   = redcloud.SandboxCampaignID
 	SandboxOtherID      = redcloud.SandboxOtherClientID
+	SandboxOtherSecret  = redcloud.SandboxOtherClientSecret
 	SandboxOtherNumber  = redcloud.SandboxOtherNumberID
+	SandboxOtherE164    = redcloud.SandboxOtherNumberE164
 )
 
 // Seed is what the sandbox puts into an empty database.
