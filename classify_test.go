@@ -102,10 +102,10 @@ func TestPlaybookExamples(t *testing.T) {
 			},
 		},
 		{
-			name: "expired bearer token", path: "/api/core/whoami", requests: 2,
+			name: "expired bearer token", path: redcloud.PathWhoAmI, requests: 2,
 			category: redcloud.Authentication, action: redcloud.RefreshCredentials,
 			run: func(e *env) error {
-				e.faultOn("/api/core/whoami", "unauthorized")
+				e.faultOn(redcloud.PathWhoAmI, "unauthorized")
 				_, err := e.client().WhoAmI(e.ctx)
 				return err
 			},
@@ -116,7 +116,7 @@ func TestPlaybookExamples(t *testing.T) {
 			},
 		},
 		{
-			name: "malformed bearer token", path: "/api/core/whoami", requests: 2,
+			name: "malformed bearer token", path: redcloud.PathWhoAmI, requests: 2,
 			category: redcloud.Authentication, action: redcloud.RefreshCredentials,
 			run: func(e *env) error {
 				e.rec.rewrite = func(r *http.Request) {
@@ -149,7 +149,7 @@ func TestPlaybookExamples(t *testing.T) {
 				if oe.Code != redcloud.OAuthInvalidClient || oe.Description != "API client is not active" {
 					t.Errorf("got %s %q", oe.Code, oe.Description)
 				}
-				if n := len(e.rec.requests("/api/core/whoami")); n != 2 {
+				if n := len(e.rec.requests(redcloud.PathWhoAmI)); n != 2 {
 					t.Errorf("whoami requests = %d, want 2 (one before, one refused after suspension)", n)
 				}
 			},
@@ -169,7 +169,7 @@ func TestPlaybookExamples(t *testing.T) {
 			},
 		},
 		{
-			name: "number of another client context", path: "/api/core/numbers/" + otherNumber, requests: 1,
+			name: "number of another client context", path: pathOf(redcloud.PathNumber, otherNumber), requests: 1,
 			category: redcloud.Authorization, action: redcloud.FixAccountConfiguration,
 			run: func(e *env) error {
 				_, err := e.client().UpdateNumber(e.ctx, otherNumber, redcloud.NumberUpdate{CampaignRegID: redcloud.SetTo("X1")})
@@ -177,7 +177,7 @@ func TestPlaybookExamples(t *testing.T) {
 			},
 		},
 		{
-			name: "missing capability", path: "/api/core/numbers", requests: 1,
+			name: "missing capability", path: redcloud.PathNumbers, requests: 1,
 			category: redcloud.Authorization, action: redcloud.FixAccountConfiguration,
 			run: func(e *env) error {
 				if err := e.db.SetCapabilities(e.ctx, clientID, []string{redcloud.CapMessagesSend}); err != nil {
@@ -269,7 +269,7 @@ func TestPlaybookExamples(t *testing.T) {
 			},
 		},
 		{
-			name: "unknown message", path: "/api/core/messages/msg_unknown", requests: 1,
+			name: "unknown message", path: pathOf(redcloud.PathMessage, "msg_unknown"), requests: 1,
 			category: redcloud.NotFound, action: redcloud.FixRequest,
 			run: func(e *env) error {
 				_, err := e.client().Message(e.ctx, "msg_unknown")
@@ -277,7 +277,7 @@ func TestPlaybookExamples(t *testing.T) {
 			},
 		},
 		{
-			name: "unknown idempotency key", path: "/api/core/idempotency-keys/never_used", requests: 1,
+			name: "unknown idempotency key", path: pathOf(redcloud.PathIdempotencyKey, "never_used"), requests: 1,
 			category: redcloud.NotFound, action: redcloud.FixRequest,
 			run: func(e *env) error {
 				_, err := e.client().IdempotencyKey(e.ctx, "never_used")
@@ -285,10 +285,10 @@ func TestPlaybookExamples(t *testing.T) {
 			},
 		},
 		{
-			name: "429 RATE_LIMITED", path: "/api/core/numbers", requests: 4,
+			name: "429 RATE_LIMITED", path: redcloud.PathNumbers, requests: 4,
 			category: redcloud.RateLimited, action: redcloud.Retry,
 			run: func(e *env) error {
-				e.faultOn("/api/core/numbers", "rate_limited")
+				e.faultOn(redcloud.PathNumbers, "rate_limited")
 				_, err := e.client().Numbers(e.ctx)
 				return err
 			},

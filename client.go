@@ -106,7 +106,7 @@ func (c *Client) Token(ctx context.Context) (Token, error) {
 // configuration (GET /api/core/whoami).
 func (c *Client) WhoAmI(ctx context.Context) (*WhoAmI, error) {
 	var out WhoAmI
-	if _, _, err := c.do(ctx, &call{method: http.MethodGet, endpoint: "/api/core/whoami"}, &out); err != nil {
+	if _, _, err := c.do(ctx, &call{method: http.MethodGet, endpoint: PathWhoAmI}, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -116,7 +116,7 @@ func (c *Client) WhoAmI(ctx context.Context) (*WhoAmI, error) {
 // by numberId (GET /api/core/numbers).
 func (c *Client) Numbers(ctx context.Context) ([]Number, error) {
 	var out NumberList
-	if _, _, err := c.do(ctx, &call{method: http.MethodGet, endpoint: "/api/core/numbers"}, &out); err != nil {
+	if _, _, err := c.do(ctx, &call{method: http.MethodGet, endpoint: PathNumbers}, &out); err != nil {
 		return nil, err
 	}
 	if out.Numbers == nil {
@@ -133,7 +133,7 @@ func (c *Client) SearchNumbers(ctx context.Context, s NumberSearch) (*NumberSear
 		return nil, err
 	}
 	var out NumberSearchResult
-	cl := &call{method: http.MethodPost, endpoint: "/api/core/numbers/search", body: body, ctype: "application/json"}
+	cl := &call{method: http.MethodPost, endpoint: PathNumbersSearch, body: body, ctype: "application/json"}
 	if _, _, err := c.do(ctx, cl, &out); err != nil {
 		return nil, err
 	}
@@ -151,7 +151,7 @@ func (c *Client) UpdateNumber(ctx context.Context, numberID string, u NumberUpda
 		return nil, err
 	}
 	var out Number
-	cl := &call{method: http.MethodPatch, endpoint: "/api/core/numbers/" + url.PathEscape(numberID), body: body, ctype: "application/json"}
+	cl := &call{method: http.MethodPatch, endpoint: pathWith(PathNumber, numberID), body: body, ctype: "application/json"}
 	if _, _, err := c.do(ctx, cl, &out); err != nil {
 		return nil, err
 	}
@@ -165,7 +165,7 @@ func (c *Client) Message(ctx context.Context, messageID string) (*Message, error
 		return nil, &ValidationError{Field: "messageId", Message: "is required"}
 	}
 	var out Message
-	cl := &call{method: http.MethodGet, endpoint: "/api/core/messages/" + url.PathEscape(messageID), msgID: messageID}
+	cl := &call{method: http.MethodGet, endpoint: pathWith(PathMessage, messageID), msgID: messageID}
 	if _, _, err := c.do(ctx, cl, &out); err != nil {
 		return nil, err
 	}
@@ -182,7 +182,7 @@ func (c *Client) IdempotencyKey(ctx context.Context, key string) (*IdempotencyRe
 		return nil, &ValidationError{Field: "key", Message: "is required"}
 	}
 	var out IdempotencyRecord
-	cl := &call{method: http.MethodGet, endpoint: "/api/core/idempotency-keys/" + url.PathEscape(key), logKey: key}
+	cl := &call{method: http.MethodGet, endpoint: pathWith(PathIdempotencyKey, key), logKey: key}
 	if _, _, err := c.do(ctx, cl, &out); err != nil {
 		return nil, err
 	}

@@ -100,7 +100,7 @@ func TestBaseURLPrefix(t *testing.T) {
 	if ae := asOAuthError(t, err); ae.StatusCode != 404 || ae.Endpoint != tokenPath {
 		t.Errorf("prefixed: %v", err)
 	}
-	if x := e.rec.requests("/prefix/api/auth/token"); len(x) != 1 {
+	if x := e.rec.requests("/prefix" + redcloud.PathToken); len(x) != 1 {
 		t.Errorf("the prefix was not used: %v", e.rec.requests(""))
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -96,9 +97,9 @@ func Escalation(err error) *EscalationPackage {
 		}
 		p.Attempts = append(p.Attempts, te.Attempts...)
 	case errors.As(err, &kr):
-		p.Method, p.Endpoint, p.IdempotencyKey = "POST", "/api/core/messages/send", kr.Key
+		p.Method, p.Endpoint, p.IdempotencyKey = http.MethodPost, PathMessagesSend, kr.Key
 	}
-	if id, ok := strings.CutPrefix(p.Endpoint, "/api/core/messages/"); ok && id != "send" && id != "" {
+	if id, ok := strings.CutPrefix(p.Endpoint, pathPrefix(PathMessage)); ok && p.Endpoint != PathMessagesSend && id != "" {
 		p.MessageIDs = []string{id}
 	}
 	if len(p.Attempts) > 1 {

@@ -52,8 +52,8 @@ func Example_send() {
 
 	client, err := redcloud.NewClient(redcloud.Config{
 		BaseURL:      baseURL,
-		ClientID:     "rc_test_client_123",
-		ClientSecret: "rc_secret_abc123",
+		ClientID:     redcloud.SandboxClientID, // your API client's credentials
+		ClientSecret: redcloud.SandboxClientSecret,
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -62,8 +62,8 @@ func Example_send() {
 	// Tie the idempotency key to the operation and keep it with the order:
 	// every retry, by the client or after a crash, must reuse it.
 	res, err := client.Send(ctx, redcloud.SendRequest{
-		SendFrom:          "num_abc123",
-		To:                []string{"+15551234567", "15550000000"},
+		SendFrom:          redcloud.SandboxNumberID, // a numberId from client.Numbers
+		To:                []string{redcloud.SandboxNumberE164, "15550000000"},
 		MessageType:       redcloud.MessageTypeSMS,
 		Text:              "Your order has shipped",
 		ExternalReference: "order_789",
@@ -80,7 +80,7 @@ func Example_send() {
 	// A number of another API client: not retried, and the advice says
 	// what to fix.
 	_, err = client.Send(ctx, redcloud.SendRequest{
-		SendFrom: "num_def456", To: []string{"+15551234567"}, MessageType: redcloud.MessageTypeSMS, Text: "hi",
+		SendFrom: redcloud.SandboxOtherNumberID, To: []string{redcloud.SandboxNumberE164}, MessageType: redcloud.MessageTypeSMS, Text: "hi",
 	})
 	fmt.Println(redcloud.Classify(err), redcloud.Advise(err))
 	// Output:

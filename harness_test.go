@@ -27,20 +27,28 @@ import (
 	"github.com/redcloud-core/redcloud/internal/store"
 )
 
-// Sandbox demo values (CONTRACT §10), repeated here so that a change of the
-// seed shows up as a failing test.
+// The sandbox demo values and routes the tests use (their published values
+// are pinned by TestSandboxValues and TestRoutePaths).
 const (
-	clientID     = "rc_test_client_123"
-	clientSecret = "rc_secret_abc123"
-	otherID      = "rc_other_client_456"
-	otherSecret  = "rc_other_secret_456"
+	clientID     = redcloud.SandboxClientID
+	clientSecret = redcloud.SandboxClientSecret
+	otherID      = redcloud.SandboxOtherClientID
+	otherSecret  = redcloud.SandboxOtherClientSecret
 	wrongSecret  = "rc_wrong_secret_999"
-	numberID     = "num_abc123"
-	numberE164   = "+15551234567"
-	otherNumber  = "num_def456"
-	sendPath     = "/api/core/messages/send"
-	tokenPath    = "/api/auth/token"
+	numberID     = redcloud.SandboxNumberID
+	numberE164   = redcloud.SandboxNumberE164
+	otherNumber  = redcloud.SandboxOtherNumberID
+	sendPath     = redcloud.PathMessagesSend
+	tokenPath    = redcloud.PathToken
 )
+
+// pathOf returns pattern (a redcloud.Path… constant) with its {name} segment
+// replaced by value, as the client escapes it.
+func pathOf(pattern, value string) string {
+	before, rest, _ := strings.Cut(pattern, "{")
+	_, after, _ := strings.Cut(rest, "}")
+	return before + url.PathEscape(value) + after
+}
 
 // suite collects, for the whole test binary, every client log line and
 // every secret value that went over the wire, so that TestMain can check

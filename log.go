@@ -3,6 +3,7 @@ package redcloud
 import (
 	"context"
 	"log/slog"
+	"net/http"
 	"regexp"
 	"strings"
 )
@@ -65,7 +66,7 @@ func (c *Client) logRefused(ctx context.Context, key, extRef string, err error) 
 		return
 	}
 	c.log.LogAttrs(ctx, slog.LevelWarn, "redcloud send refused",
-		slog.String("endpoint", "/api/core/messages/send"), slog.String("method", "POST"),
+		slog.String("endpoint", PathMessagesSend), slog.String("method", http.MethodPost),
 		slog.String("idempotencyKey", key), slog.String("externalReference", c.redact(extRef)),
 		slog.String("error", err.Error()), slog.String("category", string(Classify(err))))
 }

@@ -45,7 +45,7 @@ func TestLogOneRecordPerAttempt(t *testing.T) {
 			sends = append(sends, r)
 		case ep == tokenPath:
 			tokens = append(tokens, r)
-		case strings.HasPrefix(ep, "/api/core/messages/"):
+		case strings.HasPrefix(ep, strings.TrimSuffix(redcloud.PathMessage, "{messageId}")):
 			msgs = append(msgs, r)
 		}
 	}
@@ -86,7 +86,7 @@ func TestLogNeverHoldsSecrets(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	_, _ = e.client(func(c *redcloud.Config) { c.ClientSecret = wrongSecret }).WhoAmI(e.ctx)
-	e.faultOn("/api/core/whoami", "unauthorized")
+	e.faultOn(redcloud.PathWhoAmI, "unauthorized")
 	c := e.client()
 	_, _ = c.WhoAmI(e.ctx)
 	_, _ = c.Send(e.ctx, sms(numberID, "hi", numberE164))

@@ -1,10 +1,5 @@
 package redcloud
 
-import (
-	"bytes"
-	"encoding/json"
-)
-
 // Number is a phone number assigned to an API client. Unset optional fields
 // encode as null, never omitted.
 type Number struct {
@@ -53,49 +48,11 @@ type NumberGroup struct {
 	Numbers    []string `json:"numbers"`
 }
 
-// Patch is one optional, nullable field of an update: unset fields are not
-// sent, Set with a nil Value sends null (clear), Set with a Value sends it.
-type Patch struct {
-	Set   bool
-	Value *string
-}
-
-// SetTo returns a Patch that sets the field to v.
-func SetTo(v string) Patch { return Patch{Set: true, Value: &v} }
-
-// Clear returns a Patch that clears the field (JSON null).
-func Clear() Patch { return Patch{Set: true} }
-
 // NumberUpdate is the body of PATCH /api/core/numbers/{numberId}. Only the
-// fields that are Set are sent.
+// fields that are Set are sent; the server decodes the body into it too.
 type NumberUpdate struct {
-	CampaignRegID           Patch // wire name campaignregId (lower-case "reg")
-	WebhookInboundOverride  Patch
-	WebhookDeliveryOverride Patch
-}
-
-// MarshalJSON encodes only the Set fields, null for cleared ones.
-func (u NumberUpdate) MarshalJSON() ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteByte('{')
-	add := func(name string, p Patch) {
-		if !p.Set {
-			return
-		}
-		if b.Len() > 1 {
-			b.WriteByte(',')
-		}
-		b.WriteString(`"` + name + `":`)
-		if p.Value == nil {
-			b.WriteString("null")
-			return
-		}
-		v, _ := json.Marshal(*p.Value)
-		b.Write(v)
-	}
-	add("campaignregId", u.CampaignRegID)
-	add("webhookInboundOverride", u.WebhookInboundOverride)
-	add("webhookDeliveryOverride", u.WebhookDeliveryOverride)
-	b.WriteByte('}')
-	return b.Bytes(), nil
+	// CampaignRegID's wire name is campaignregId (lower-case "reg").
+	CampaignRegID           Patch `json:"campaignregId,omitzero"`
+	WebhookInboundOverride  Patch `json:"webhookInboundOverride,omitzero"`
+	WebhookDeliveryOverride Patch `json:"webhookDeliveryOverride,omitzero"`
 }

@@ -74,7 +74,7 @@ func TestGarbledSuccess(t *testing.T) {
 			if redcloud.Classify(err) != redcloud.Unknown || redcloud.Advise(err) != redcloud.Escalate {
 				t.Errorf("Classify %s Advise %s", redcloud.Classify(err), redcloud.Advise(err))
 			}
-			if n := len(e.rec.requests("/api/core/numbers")); n != 1 {
+			if n := len(e.rec.requests(redcloud.PathNumbers)); n != 1 {
 				t.Errorf("requests = %d, want 1", n)
 			}
 			// A garbled 202 means the send was accepted but its ids are

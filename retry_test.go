@@ -34,7 +34,7 @@ func TestTransientRetriedSameKeySameBytes(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t)
 			e.faultOn(sendPath, tc.fault, 1, 2, 3)
-			res, err := e.client().Send(e.ctx, sms(numberID, "hi", numberE164, "+15005550001"))
+			res, err := e.client().Send(e.ctx, sms(numberID, "hi", numberE164, redcloud.SandboxInvalidDestination))
 			if err != nil {
 				t.Fatalf("Send: %v", err)
 			}
@@ -83,13 +83,13 @@ func TestTransientRetriedSameKeySameBytes(t *testing.T) {
 func TestRetriesBounded(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.faultOn("/api/core/numbers", "server_error")
+	e.faultOn(redcloud.PathNumbers, "server_error")
 	_, err := e.client(func(c *redcloud.Config) { c.Retry.MaxAttempts = 3 }).Numbers(e.ctx)
 	ae := asAPIError(t, err)
 	if got := fmt.Sprint(statuses(ae.Attempts)); got != "[500 500 500]" {
 		t.Errorf("attempts %s, want three 500s", got)
 	}
-	if n := len(e.rec.requests("/api/core/numbers")); n != 3 {
+	if n := len(e.rec.requests(redcloud.PathNumbers)); n != 3 {
 		t.Errorf("requests = %d, want 3", n)
 	}
 }
@@ -179,34 +179,34 @@ func TestContextEndStopsRetries(t *testing.T) {
 func TestRetryBudget(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.faultOn("/api/core/whoami", "server_error")
+	e.faultOn(redcloud.PathWhoAmI, "server_error")
 	c := e.client(func(c *redcloud.Config) { c.Retry.Budget = 2 })
 	_, err := c.WhoAmI(e.ctx)
 	if !errors.Is(err, redcloud.ErrRetryBudgetExhausted) {
 		t.Errorf("first call: err = %v, want ErrRetryBudgetExhausted", err)
 	}
-	if n := len(e.rec.requests("/api/core/whoami")); n != 3 {
+	if n := len(e.rec.requests(redcloud.PathWhoAmI)); n != 3 {
 		t.Errorf("first call made %d requests, want 3 (1 + the budget's 2 retries)", n)
 	}
 	_, err = c.WhoAmI(e.ctx)
 	if !errors.Is(err, redcloud.ErrRetryBudgetExhausted) || redcloud.Classify(err) != redcloud.Transient {
 		t.Errorf("second call: err = %v", err)
 	}
-	if n := len(e.rec.requests("/api/core/whoami")); n != 4 {
+	if n := len(e.rec.requests(redcloud.PathWhoAmI)); n != 4 {
 		t.Errorf("after the second call %d requests, want 4 (no retry left)", n)
 	}
 	// Every call earns a tenth of a retry (BudgetRatio 0.1): the second call
 	// earned 0.1, eight more earn 0.8 and still cannot retry, the tenth can.
-	before := len(e.rec.requests("/api/core/whoami"))
+	before := len(e.rec.requests(redcloud.PathWhoAmI))
 	for range 8 {
 		_, _ = c.WhoAmI(e.ctx)
 	}
-	if n := len(e.rec.requests("/api/core/whoami")) - before; n != 8 {
+	if n := len(e.rec.requests(redcloud.PathWhoAmI)) - before; n != 8 {
 		t.Errorf("eight calls on an empty budget made %d requests, want 8", n)
 	}
-	before = len(e.rec.requests("/api/core/whoami"))
+	before = len(e.rec.requests(redcloud.PathWhoAmI))
 	_, _ = c.WhoAmI(e.ctx)
-	if n := len(e.rec.requests("/api/core/whoami")) - before; n != 2 {
+	if n := len(e.rec.requests(redcloud.PathWhoAmI)) - before; n != 2 {
 		t.Errorf("the tenth call made %d requests, want 2 (one earned retry)", n)
 	}
 }

@@ -24,3 +24,37 @@ type SandboxInboundResult struct {
 	NumberID  string `json:"numberId"`
 	EventID   string `json:"eventId"`
 }
+
+// The sandbox's demo API clients and numbers: a server in sandbox mode seeds
+// them into an empty database, and the CLI and the examples use the first
+// client as their default. They are public: never use them outside the
+// sandbox.
+const (
+	SandboxClientID          = "rc_test_client_123"
+	SandboxClientSecret      = "rc_secret_abc123"
+	SandboxNumberID          = "num_abc123"   // SandboxClientID's number
+	SandboxNumberE164        = "+15551234567" // SandboxNumberID's phone number
+	SandboxCampaignID        = "A1B2C3"       // the campaign both demo numbers are registered to
+	SandboxOtherClientID     = "rc_other_client_456"
+	SandboxOtherClientSecret = "rc_other_secret_456"
+	SandboxOtherNumberID     = "num_def456"   // SandboxOtherClientID's number
+	SandboxOtherNumberE164   = "+15557654321" // SandboxOtherNumberID's phone number
+)
+
+// Magic recipients of the sandbox provider: a send to one of them has the
+// outcome it names; any other recipient is sent and delivered.
+const (
+	// SandboxInvalidDestination is rejected at once: message.failed
+	// INVALID_DESTINATION.
+	SandboxInvalidDestination = "+15005550001"
+	// SandboxCarrierRejected is sent, then rejected by the carrier:
+	// message.failed CARRIER_REJECTED.
+	SandboxCarrierRejected = "+15005550002"
+	// SandboxTransientTwice fails transiently twice, then is delivered.
+	SandboxTransientTwice = "+15005550003"
+	// SandboxNoReceipt is sent and never gets a delivery receipt.
+	SandboxNoReceipt = "+15005550004"
+	// SandboxUpstreamUnavailable fails transiently on every attempt until
+	// the message expires.
+	SandboxUpstreamUnavailable = "+15005550005"
+)

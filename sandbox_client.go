@@ -1,9 +1,7 @@
 package redcloud
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 )
@@ -12,43 +10,14 @@ import (
 // caller's client-level webhook URLs to change. A Patch that is not Set is
 // not sent, so the server leaves that URL unchanged; Clear() sends null,
 // which removes it; SetTo(url) sets it. At least one field must be Set (the
-// server answers 400 otherwise).
+// server answers 400 otherwise). The server decodes the body into it too.
 type SandboxWebhooksUpdate struct {
 	// DeliveryURL receives the lifecycle events (message.queued, .sent,
 	// .delivery, .failed) of messages whose number has no delivery override.
-	DeliveryURL Patch
+	DeliveryURL Patch `json:"deliveryUrl,omitzero"`
 	// InboundURL receives message.inbound events of numbers without an
 	// inbound override.
-	InboundURL Patch
-}
-
-// MarshalJSON encodes only the Set fields, null for cleared ones.
-func (u SandboxWebhooksUpdate) MarshalJSON() ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteByte('{')
-	for _, f := range []struct {
-		name string
-		p    Patch
-	}{{"deliveryUrl", u.DeliveryURL}, {"inboundUrl", u.InboundURL}} {
-		if !f.p.Set {
-			continue
-		}
-		if b.Len() > 1 {
-			b.WriteByte(',')
-		}
-		b.WriteString(`"` + f.name + `":`)
-		if f.p.Value == nil {
-			b.WriteString("null")
-			continue
-		}
-		v, err := json.Marshal(*f.p.Value)
-		if err != nil {
-			return nil, err
-		}
-		b.Write(v)
-	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
+	InboundURL Patch `json:"inboundUrl,omitzero"`
 }
 
 // SetSandboxWebhooks sets the calling API client's client-level webhook URLs
@@ -65,9 +34,8 @@ func (c *Client) SetSandboxWebhooks(ctx context.Context, u SandboxWebhooksUpdate
 	if err != nil {
 		return nil, err
 	}
-	const endpoint = "/api/sandbox/webhooks"
 	var out SandboxWebhooks
-	cl := &call{method: http.MethodPut, endpoint: endpoint, body: body, ctype: "application/json"}
+	cl := &call{method: http.MethodPut, endpoint: PathSandboxWebhooks, body: body, ctype: "application/json"}
 	rep, attempts, err := c.do(ctx, cl, &out)
 	if err != nil {
 		return nil, err
@@ -90,7 +58,7 @@ func (c *Client) SandboxInbound(ctx context.Context, in SandboxInbound) (*Sandbo
 		return nil, err
 	}
 	var out SandboxInboundResult
-	cl := &call{method: http.MethodPost, endpoint: "/api/sandbox/inbound", body: body, ctype: "application/json"}
+	cl := &call{method: http.MethodPost, endpoint: PathSandboxInbound, body: body, ctype: "application/json"}
 	rep, attempts, err := c.do(ctx, cl, &out)
 	if err != nil {
 		return nil, err

@@ -10,7 +10,7 @@ import (
 	"github.com/redcloud-core/redcloud"
 )
 
-const sandboxWebhooksPath = "/api/sandbox/webhooks"
+const sandboxWebhooksPath = redcloud.PathSandboxWebhooks
 
 func TestSandboxWebhooksUpdateJSON(t *testing.T) {
 	for _, tt := range []struct {

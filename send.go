@@ -89,7 +89,7 @@ func (c *Client) Send(ctx context.Context, req SendRequest, opts ...SendOption) 
 	if key == "" {
 		key = NewIdempotencyKey()
 	}
-	if !validIdempotencyKey(key) {
+	if !ValidIdempotencyKey(key) {
 		return nil, &ValidationError{Field: HeaderIdempotencyKey, Message: "must be 1-255 visible ASCII characters"}
 	}
 	body, err := marshal(req)
@@ -103,7 +103,7 @@ func (c *Client) Send(ctx context.Context, req SendRequest, opts ...SendOption) 
 		return nil, err
 	}
 	var resp SendResponse
-	cl := &call{method: http.MethodPost, endpoint: "/api/core/messages/send", body: body, ctype: "application/json",
+	cl := &call{method: http.MethodPost, endpoint: PathMessagesSend, body: body, ctype: "application/json",
 		key: key, send: true, extRef: req.ExternalReference}
 	rep, attempts, err := c.do(ctx, cl, &resp)
 	c.keys.done(key, fp, err == nil || anyAmbiguous(attempts))

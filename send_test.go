@@ -20,7 +20,7 @@ func TestCommitThenDrop(t *testing.T) {
 			e := newEnv(t)
 			e.faultOn(sendPath, fault, 1)
 			c := e.client()
-			res, err := c.Send(e.ctx, sms(numberID, "hi", numberE164, "+15005550002"), redcloud.WithIdempotencyKey("idem_order_789"))
+			res, err := c.Send(e.ctx, sms(numberID, "hi", numberE164, redcloud.SandboxCarrierRejected), redcloud.WithIdempotencyKey("idem_order_789"))
 			if err != nil {
 				t.Fatalf("Send: %v", err)
 			}

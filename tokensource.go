@@ -9,9 +9,6 @@ import (
 	"time"
 )
 
-// tokenPath is the OAuth token route.
-const tokenPath = "/api/auth/token"
-
 // RefreshMargin is how long before its expiry a cached token is replaced
 // (or half its lifetime, when that is shorter).
 const RefreshMargin = 60 * time.Second
@@ -87,7 +84,7 @@ func (ts *tokenSource) get(ctx context.Context) (Token, error) {
 	case <-f.done:
 		return f.tok, f.err
 	case <-ctx.Done():
-		return Token{}, &TransportError{Op: "wait for token", Method: http.MethodPost, Endpoint: tokenPath,
+		return Token{}, &TransportError{Op: "wait for token", Method: http.MethodPost, Endpoint: PathToken,
 			RequestTime: ts.c.now(), Err: ctx.Err()}
 	}
 }
@@ -97,7 +94,7 @@ func (ts *tokenSource) fetch(ctx context.Context, f *tokenFetch) {
 	start := ts.c.now()
 	var tr TokenResponse
 	body := url.Values{"grant_type": {"client_credentials"}}.Encode()
-	_, _, err := ts.c.do(ctx, &call{method: http.MethodPost, endpoint: tokenPath, body: []byte(body),
+	_, _, err := ts.c.do(ctx, &call{method: http.MethodPost, endpoint: PathToken, body: []byte(body),
 		ctype: "application/x-www-form-urlencoded", token: true}, &tr)
 	if err == nil {
 		f.tok = Token{AccessToken: tr.AccessToken, TokenType: tr.TokenType}

@@ -49,7 +49,7 @@ func TestRefreshOnceAfter401(t *testing.T) {
 func TestPersistent401StopsAfterOneRefresh(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.faultOn("/api/core/whoami", "unauthorized")
+	e.faultOn(redcloud.PathWhoAmI, "unauthorized")
 	c := e.client()
 	_, err := c.WhoAmI(e.ctx)
 	if redcloud.Classify(err) != redcloud.Authentication {
@@ -58,7 +58,7 @@ func TestPersistent401StopsAfterOneRefresh(t *testing.T) {
 	if n := len(e.rec.requests(tokenPath)); n != 2 {
 		t.Errorf("token requests = %d, want 2", n)
 	}
-	if n := len(e.rec.requests("/api/core/whoami")); n != 2 {
+	if n := len(e.rec.requests(redcloud.PathWhoAmI)); n != 2 {
 		t.Errorf("whoami requests = %d, want 2", n)
 	}
 	if ae := asAPIError(t, err); len(ae.Attempts) != 2 {
@@ -114,7 +114,7 @@ func TestConcurrentColdClientOneTokenFetch(t *testing.T) {
 	if n := len(e.rec.requests(tokenPath)); n != 1 {
 		t.Errorf("token requests = %d, want exactly 1", n)
 	}
-	if n := len(e.rec.requests("/api/core/whoami")); n != 100 {
+	if n := len(e.rec.requests(redcloud.PathWhoAmI)); n != 100 {
 		t.Errorf("whoami requests = %d, want 100", n)
 	}
 }

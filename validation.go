@@ -17,9 +17,10 @@ func (e *ValidationError) Error() string {
 	return "redcloud: invalid " + e.Field + ": " + e.Message
 }
 
-// validIdempotencyKey reports whether key is 1–255 visible ASCII characters
-// (CONTRACT §5).
-func validIdempotencyKey(key string) bool {
+// ValidIdempotencyKey reports whether key is a valid Idempotency-Key: 1–255
+// visible ASCII characters (0x21–0x7E). The server answers 400 to any other
+// key; the client refuses to send one.
+func ValidIdempotencyKey(key string) bool {
 	if len(key) == 0 || len(key) > 255 {
 		return false
 	}

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/redcloud-core/redcloud/internal/platform"
+	"github.com/redcloud-core/redcloud"
 	"github.com/redcloud-core/redcloud/internal/store"
 )
 
@@ -145,10 +145,10 @@ func (cfg Config) withDefaults() (Config, error) {
 		}
 	}
 	if cfg.ClientID == "" {
-		cfg.ClientID, cfg.ClientSecret = platform.SandboxClientID, platform.SandboxClientSecret
+		cfg.ClientID, cfg.ClientSecret = redcloud.SandboxClientID, redcloud.SandboxClientSecret
 	}
 	if cfg.NumberID == "" {
-		cfg.NumberID = platform.SandboxNumberID
+		cfg.NumberID = redcloud.SandboxNumberID
 	}
 	if cfg.Progress == nil {
 		cfg.Progress = io.Discard

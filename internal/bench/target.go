@@ -15,11 +15,11 @@ import (
 
 // API paths the scenarios use.
 const (
-	pathToken    = "/api/auth/token"
-	pathWhoAmI   = "/api/core/whoami"
-	pathSend     = "/api/core/messages/send"
-	pathWebhooks = "/api/sandbox/webhooks"
-	pathMetrics  = "/metrics"
+	pathToken    = redcloud.PathToken
+	pathWhoAmI   = redcloud.PathWhoAmI
+	pathSend     = redcloud.PathMessagesSend
+	pathWebhooks = redcloud.PathSandboxWebhooks
+	pathMetrics  = redcloud.PathMetrics
 )
 
 // target is a server the load generator talks to, with the raw requests of

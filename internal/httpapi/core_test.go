@@ -47,7 +47,8 @@ func TestWrongMethod(t *testing.T) {
 		{"PUT", "/api/core/numbers", "GET"},
 		{"GET", "/api/core/numbers/" + numberID, "PATCH"},
 		{"DELETE", "/api/core/idempotency-keys/k", "GET"},
-		{"PUT", "/api/core/messages/send", "GET, POST"}, // GET matches /api/core/messages/{messageId}
+		{"PUT", "/api/core/messages/send", "POST"},
+		{"GET", "/api/core/messages/send", "POST"}, // not /api/core/messages/{messageId}
 		{"GET", "/api/sandbox/webhooks", "PUT"},
 		{"POST", "/healthz", "GET"},
 	}

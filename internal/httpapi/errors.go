@@ -52,6 +52,36 @@ func (s *Server) domainError(w http.ResponseWriter, r *http.Request, e *platform
 	s.coreError(w, r, statusOf(e.Code), e.Code, e.Message, e.Details)
 }
 
+// oauthShaped reports whether r's errors take the OAuth shape: on the token
+// route every error, whoever produces it (the handler, a wrong method, a
+// sandbox fault, draining, a panic), is {"error","error_description"} and
+// never the CORE wrapper. The one place that decides it.
+func oauthShaped(r *http.Request) bool { return r.URL.Path == redcloud.PathToken }
+
+// routeError writes an error in r's shape (oauthShaped): the OAuth code and
+// message on the token route, the CORE code, message and details elsewhere.
+func (s *Server) routeError(w http.ResponseWriter, r *http.Request, status int, oauthCode, coreCode, message string, details map[string]any) {
+	if oauthShaped(r) {
+		s.oauthError(w, r, status, oauthCode, message)
+		return
+	}
+	s.coreError(w, r, status, coreCode, message, details)
+}
+
+// outcomeUnknown answers 500 in r's shape without X-RedCloud-Outcome, for
+// when the work may have committed: clients then treat the outcome as
+// unknown and reconcile. coreMessage is the CORE message; the OAuth one is
+// always generic.
+func (s *Server) outcomeUnknown(w http.ResponseWriter, r *http.Request, coreMessage string) {
+	if oauthShaped(r) {
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("Pragma", "no-cache")
+		writeJSON(w, http.StatusInternalServerError, redcloud.OAuthErrorBody{Error: redcloud.OAuthServerError, ErrorDescription: "internal server error"})
+		return
+	}
+	writeCoreError(w, r, http.StatusInternalServerError, redcloud.CodeServerError, coreMessage, nil)
+}
+
 // oauthError writes the OAuth error shape of the token route.
 func (s *Server) oauthError(w http.ResponseWriter, r *http.Request, status int, code, description string) {
 	w.Header().Set(redcloud.HeaderOutcome, redcloud.OutcomeNotProcessed)

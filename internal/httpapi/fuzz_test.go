@@ -268,7 +268,7 @@ func FuzzSendHeaders(f *testing.F) {
 			want.status, want.code, want.message = 401, redcloud.CodeUnauthorized, httpapi.MsgInvalidToken
 		case key == "":
 			want.status, want.code, want.message = 400, redcloud.CodeInvalidRequest, platform.MsgKeyRequired
-		case !platform.ValidIdempotencyKey(key):
+		case !redcloud.ValidIdempotencyKey(key):
 			want.status, want.code, want.message = 400, redcloud.CodeInvalidRequest, "Idempotency-Key must be 1-255 visible ASCII characters"
 			want.details = map[string]any{"field": redcloud.HeaderIdempotencyKey}
 		default:

@@ -28,17 +28,17 @@ import (
 	"github.com/redcloud-core/redcloud/internal/store"
 )
 
-// Sandbox demo values (CONTRACT §10), repeated here so that a change of the
-// seed shows up as a failing test.
+// The sandbox demo values the tests use (their published values are pinned
+// by the root package's TestSandboxValues).
 const (
-	clientID     = "rc_test_client_123"
-	clientSecret = "rc_secret_abc123"
-	otherID      = "rc_other_client_456"
-	otherSecret  = "rc_other_secret_456"
-	numberID     = "num_abc123"
-	numberE164   = "+15551234567"
-	otherNumber  = "num_def456"
-	otherE164    = "+15557654321"
+	clientID     = redcloud.SandboxClientID
+	clientSecret = redcloud.SandboxClientSecret
+	otherID      = redcloud.SandboxOtherClientID
+	otherSecret  = redcloud.SandboxOtherClientSecret
+	numberID     = redcloud.SandboxNumberID
+	numberE164   = redcloud.SandboxNumberE164
+	otherNumber  = redcloud.SandboxOtherNumberID
+	otherE164    = redcloud.SandboxOtherNumberE164
 	accountID    = "acct_demo"
 )
 

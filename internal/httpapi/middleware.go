@@ -75,11 +75,8 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		}()
 		if s.draining.Load() {
 			sw.Header().Set("Retry-After", "1")
-			if r.URL.Path == "/api/auth/token" { // the OAuth shape there (CONTRACT §1)
-				s.oauthError(sw, r, http.StatusServiceUnavailable, redcloud.OAuthTemporarilyUnavailable, "server is shutting down; retry")
-				return
-			}
-			s.coreError(sw, r, http.StatusServiceUnavailable, redcloud.CodeServerError, "server is shutting down; retry", nil)
+			s.routeError(sw, r, http.StatusServiceUnavailable, redcloud.OAuthTemporarilyUnavailable, redcloud.CodeServerError,
+				"server is shutting down; retry", nil)
 			return
 		}
 		if s.cfg.Sandbox && r.Header.Get(redcloud.HeaderSandboxFault) != "" {
@@ -102,11 +99,7 @@ func (s *Server) logRequest(r *http.Request, ri *reqInfo, status int, start time
 
 // internalError answers 500 in the right shape and never echoes the cause.
 func (s *Server) internalError(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path == "/api/auth/token" {
-		s.oauthError(w, r, http.StatusInternalServerError, redcloud.OAuthServerError, "internal server error")
-		return
-	}
-	s.coreError(w, r, http.StatusInternalServerError, redcloud.CodeServerError, "internal server error", nil)
+	s.routeError(w, r, http.StatusInternalServerError, redcloud.OAuthServerError, redcloud.CodeServerError, "internal server error", nil)
 }
 
 // fail logs an unexpected error with the request id and answers 500. When
@@ -119,11 +112,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		s.log.Error("request failed", "requestId", info(r).id, "err", err)
 	}
 	if errors.Is(err, store.ErrOutcomeUnknown) {
-		if r.URL.Path == "/api/auth/token" {
-			writeJSON(w, http.StatusInternalServerError, redcloud.OAuthErrorBody{Error: redcloud.OAuthServerError, ErrorDescription: "internal server error"})
-			return
-		}
-		writeCoreError(w, r, http.StatusInternalServerError, redcloud.CodeServerError, "internal server error; the outcome is unknown", nil)
+		s.outcomeUnknown(w, r, "internal server error; the outcome is unknown")
 		return
 	}
 	s.internalError(w, r)

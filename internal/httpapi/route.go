@@ -9,79 +9,102 @@ import (
 	"github.com/redcloud-core/redcloud/api"
 )
 
-func (s *Server) routes() http.Handler {
-	mux := http.NewServeMux()
-	handle := func(pattern string, h http.HandlerFunc) {
-		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-			info(r).route = pattern
-			h(w, r)
-		})
+// route is one method of one path of the API.
+type route struct {
+	method  string
+	path    string // a redcloud.Path… constant
+	handler http.HandlerFunc
+}
+
+// routeTable lists the routes s serves, in the order their methods are
+// listed in an Allow header.
+func (s *Server) routeTable() []route {
+	rs := []route{
+		{http.MethodGet, redcloud.PathHealthz, s.healthz},
+		{http.MethodGet, redcloud.PathReadyz, s.readyz},
+		{http.MethodGet, redcloud.PathOpenAPI, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/yaml")
+			w.Write(api.Spec)
+		}},
+		{http.MethodGet, redcloud.PathMetrics, s.cfg.Metrics.Handler().ServeHTTP},
 	}
-	handle("GET /healthz", s.healthz)
-	handle("GET /readyz", s.readyz)
-	handle("GET /openapi.yaml", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/yaml")
-		w.Write(api.Spec)
-	})
-	metricsHandler := s.cfg.Metrics.Handler()
-	handle("GET /metrics", metricsHandler.ServeHTTP)
 	if s.cfg.OperationalOnly {
-		return s.middleware(withUnrouted(s, mux))
+		return rs
 	}
-	handle("POST /api/auth/token", s.token)
-	handle("GET /api/core/whoami", s.auth("", s.whoami))
-	handle("GET /api/core/numbers", s.auth(redcloud.CapNumbersRead, s.listNumbers))
-	handle("POST /api/core/numbers/search", s.auth(redcloud.CapNumbersSearch, s.searchNumbers))
-	handle("PATCH /api/core/numbers/{numberId}", s.auth(redcloud.CapNumbersUpdate, s.updateNumber))
-	handle("POST /api/core/messages/send", s.auth(redcloud.CapMessagesSend, s.send))
-	handle("GET /api/core/idempotency-keys/{key}", s.auth(redcloud.CapMessagesSend, s.idempotencyKey))
-	handle("GET /api/core/messages/{messageId}", s.auth(redcloud.CapMessagesSend, s.message))
+	rs = append(rs,
+		route{http.MethodPost, redcloud.PathToken, s.token},
+		route{http.MethodGet, redcloud.PathWhoAmI, s.auth("", s.whoami)},
+		route{http.MethodGet, redcloud.PathNumbers, s.auth(redcloud.CapNumbersRead, s.listNumbers)},
+		route{http.MethodPost, redcloud.PathNumbersSearch, s.auth(redcloud.CapNumbersSearch, s.searchNumbers)},
+		route{http.MethodPatch, redcloud.PathNumber, s.auth(redcloud.CapNumbersUpdate, s.updateNumber)},
+		route{http.MethodPost, redcloud.PathMessagesSend, s.auth(redcloud.CapMessagesSend, s.send)},
+		route{http.MethodGet, redcloud.PathIdempotencyKey, s.auth(redcloud.CapMessagesSend, s.idempotencyKey)},
+		route{http.MethodGet, redcloud.PathMessage, s.auth(redcloud.CapMessagesSend, s.message)},
+	)
 	if s.cfg.Sandbox {
-		handle("PUT /api/sandbox/webhooks", s.auth("", s.sandboxWebhooks))
-		handle("POST /api/sandbox/inbound", s.auth("", s.sandboxInbound))
+		rs = append(rs,
+			route{http.MethodPut, redcloud.PathSandboxWebhooks, s.auth("", s.sandboxWebhooks)},
+			route{http.MethodPost, redcloud.PathSandboxInbound, s.auth("", s.sandboxInbound)},
+		)
+	}
+	return rs
+}
+
+// routes registers each path once, for every method, and picks the
+// handler by method itself: a path pattern with a method would let
+// "GET /api/core/messages/{messageId}" catch GET /api/core/messages/send,
+// which must answer 405 like any known path under a wrong method.
+func (s *Server) routes() http.Handler {
+	byPath := map[string][]route{}
+	var paths []string
+	for _, rt := range s.routeTable() {
+		if byPath[rt.path] == nil {
+			paths = append(paths, rt.path)
+		}
+		byPath[rt.path] = append(byPath[rt.path], rt)
+	}
+	mux := http.NewServeMux()
+	for _, p := range paths {
+		mux.Handle(p, s.byMethod(byPath[p]))
 	}
 	return s.middleware(withUnrouted(s, mux))
 }
 
-// withUnrouted serves mux, answering what it has no route for in the
-// contract's shape.
+// byMethod serves the routes of one path: each under its method (HEAD as
+// GET, as net/http does), 405 with Allow under any other.
+func (s *Server) byMethod(rs []route) http.HandlerFunc {
+	allow := make([]string, len(rs))
+	for i, rt := range rs {
+		allow[i] = rt.method
+	}
+	allowHeader := strings.Join(allow, ", ")
+	notAllowed := " is not allowed; use " + strings.Join(allow, " or ")
+	return func(w http.ResponseWriter, r *http.Request) {
+		for _, rt := range rs {
+			if r.Method == rt.method || r.Method == http.MethodHead && rt.method == http.MethodGet {
+				info(r).route = rt.method + " " + rt.path
+				rt.handler(w, r)
+				return
+			}
+		}
+		w.Header().Set("Allow", allowHeader)
+		s.routeError(w, r, http.StatusMethodNotAllowed, redcloud.OAuthInvalidRequest, redcloud.CodeInvalidRequest,
+			"method "+r.Method+notAllowed, nil)
+	}
+}
+
+// withUnrouted serves mux, answering 404 in the contract's shape for what it
+// has no route for.
 func withUnrouted(s *Server, mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// ServeMux would redirect an unclean path (//, /./, /../) with an
 		// HTML body; the API answers 404 in its own shape instead.
-		if p := r.URL.Path; p == "" || path.Clean(p) != p {
-			s.coreError(w, r, http.StatusNotFound, redcloud.CodeNotFound, "no route for "+r.Method+" "+p, nil)
-			return
+		if p := r.URL.Path; p != "" && path.Clean(p) == p {
+			if _, pattern := mux.Handler(r); pattern != "" {
+				mux.ServeHTTP(w, r)
+				return
+			}
 		}
-		if _, pattern := mux.Handler(r); pattern != "" {
-			mux.ServeHTTP(w, r)
-			return
-		}
-		s.unrouted(w, r, mux)
-	})
-}
-
-// unrouted answers what the mux has no handler for: 405 with Allow when the
-// path exists under another method, 404 otherwise — in the CORE shape (the
-// OAuth shape on the token route).
-func (s *Server) unrouted(w http.ResponseWriter, r *http.Request, mux *http.ServeMux) {
-	var allow []string
-	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
-		probe := r.Clone(r.Context())
-		probe.Method = m
-		if _, p := mux.Handler(probe); p != "" {
-			allow = append(allow, m)
-		}
-	}
-	if len(allow) == 0 {
 		s.coreError(w, r, http.StatusNotFound, redcloud.CodeNotFound, "no route for "+r.Method+" "+r.URL.Path, nil)
-		return
-	}
-	w.Header().Set("Allow", strings.Join(allow, ", "))
-	msg := "method " + r.Method + " is not allowed; use " + strings.Join(allow, " or ")
-	if r.URL.Path == "/api/auth/token" {
-		s.oauthError(w, r, http.StatusMethodNotAllowed, redcloud.OAuthInvalidRequest, msg)
-		return
-	}
-	s.coreError(w, r, http.StatusMethodNotAllowed, redcloud.CodeInvalidRequest, msg, nil)
+	})
 }

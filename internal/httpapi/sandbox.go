@@ -82,50 +82,31 @@ const maxFaultDelay = 60 * time.Second
 // (CONTRACT §10).
 func (s *Server) sandboxFault(w http.ResponseWriter, r *http.Request, next http.Handler) {
 	fault := strings.TrimSpace(r.Header.Get(redcloud.HeaderSandboxFault))
-	token := r.URL.Path == "/api/auth/token"
 	switch {
 	case fault == "server_error":
-		if token {
-			s.oauthError(w, r, http.StatusInternalServerError, redcloud.OAuthServerError, "sandbox fault: server_error")
-		} else {
-			s.coreError(w, r, http.StatusInternalServerError, redcloud.CodeServerError, "sandbox fault: server_error", nil)
-		}
+		s.routeError(w, r, http.StatusInternalServerError, redcloud.OAuthServerError, redcloud.CodeServerError, "sandbox fault: server_error", nil)
 	case fault == "upstream_error":
-		if token {
-			s.oauthError(w, r, http.StatusBadGateway, redcloud.OAuthTemporarilyUnavailable, "sandbox fault: upstream_error")
-		} else {
-			s.coreError(w, r, http.StatusBadGateway, redcloud.CodeUpstreamError, "sandbox fault: upstream_error", nil)
-		}
+		s.routeError(w, r, http.StatusBadGateway, redcloud.OAuthTemporarilyUnavailable, redcloud.CodeUpstreamError, "sandbox fault: upstream_error", nil)
 	case fault == "unauthorized":
-		if token {
+		if oauthShaped(r) {
 			s.oauthError(w, r, http.StatusUnauthorized, redcloud.OAuthInvalidClient, msgClientAuthFailed)
 		} else {
 			s.unauthorized(w, r, MsgInvalidToken)
 		}
 	case fault == "rate_limited":
 		w.Header().Set("Retry-After", "1")
-		if token {
-			s.oauthError(w, r, http.StatusTooManyRequests, redcloud.OAuthTemporarilyUnavailable, "sandbox fault: rate_limited")
-		} else {
-			s.coreError(w, r, http.StatusTooManyRequests, redcloud.CodeRateLimited, "sandbox fault: rate_limited", nil)
-		}
+		s.routeError(w, r, http.StatusTooManyRequests, redcloud.OAuthTemporarilyUnavailable, redcloud.CodeRateLimited, "sandbox fault: rate_limited", nil)
 	case fault == "commit_then_drop":
 		next.ServeHTTP(newBufferWriter(), r)
 		// Closes the connection without a response; net/http logs nothing for it.
 		panic(http.ErrAbortHandler)
 	case fault == "commit_then_500":
 		next.ServeHTTP(newBufferWriter(), r)
-		if token { // the OAuth shape, and no outcome header: the work committed
-			w.Header().Set("Cache-Control", "no-store")
-			w.Header().Set("Pragma", "no-cache")
-			writeJSON(w, http.StatusInternalServerError, redcloud.OAuthErrorBody{Error: redcloud.OAuthServerError, ErrorDescription: "internal server error"})
-			return
-		}
-		writeCoreError(w, r, http.StatusInternalServerError, redcloud.CodeServerError, "internal server error", nil)
+		s.outcomeUnknown(w, r, "internal server error") // the work committed
 	case strings.HasPrefix(fault, "delay_ms="):
 		n, err := strconv.Atoi(strings.TrimPrefix(fault, "delay_ms="))
 		if err != nil || n < 0 || time.Duration(n)*time.Millisecond > maxFaultDelay {
-			s.faultInvalid(w, r, token, "delay_ms must be 0-60000")
+			s.faultInvalid(w, r, "delay_ms must be 0-60000")
 			return
 		}
 		buf := newBufferWriter()
@@ -139,19 +120,15 @@ func (s *Server) sandboxFault(w http.ResponseWriter, r *http.Request, next http.
 		}
 		buf.copyTo(w)
 	default:
-		s.faultInvalid(w, r, token,
+		s.faultInvalid(w, r,
 			"unknown X-RedCloud-Sandbox-Fault; use server_error, upstream_error, unauthorized, rate_limited, commit_then_drop, commit_then_500 or delay_ms=N")
 	}
 }
 
-// faultInvalid answers a bad X-RedCloud-Sandbox-Fault value: 400 in the
-// OAuth shape on the token route (CONTRACT §1: never the CORE wrapper there).
-func (s *Server) faultInvalid(w http.ResponseWriter, r *http.Request, token bool, msg string) {
-	if token {
-		s.oauthError(w, r, http.StatusBadRequest, redcloud.OAuthInvalidRequest, msg)
-		return
-	}
-	s.coreError(w, r, http.StatusBadRequest, redcloud.CodeInvalidRequest, msg, map[string]any{"field": redcloud.HeaderSandboxFault})
+// faultInvalid answers a bad X-RedCloud-Sandbox-Fault value: 400.
+func (s *Server) faultInvalid(w http.ResponseWriter, r *http.Request, msg string) {
+	s.routeError(w, r, http.StatusBadRequest, redcloud.OAuthInvalidRequest, redcloud.CodeInvalidRequest, msg,
+		map[string]any{"field": redcloud.HeaderSandboxFault})
 }
 
 // bufferWriter holds a response so a fault can decide what reaches the wire.

@@ -18,7 +18,7 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request) {
 		s.coreError(w, r, http.StatusBadRequest, redcloud.CodeInvalidRequest, platform.MsgKeyRequired, nil)
 		return
 	}
-	if !platform.ValidIdempotencyKey(key) {
+	if !redcloud.ValidIdempotencyKey(key) {
 		s.coreError(w, r, http.StatusBadRequest, redcloud.CodeInvalidRequest,
 			"Idempotency-Key must be 1-255 visible ASCII characters", map[string]any{"field": redcloud.HeaderIdempotencyKey})
 		return
@@ -105,7 +105,7 @@ func (s *Server) idempotencyKey(w http.ResponseWriter, r *http.Request) {
 	key := r.PathValue("key")
 	var rec platform.IdempotencyRecord
 	err := platform.ErrNotFound // a key no send accepts has no record
-	if platform.ValidIdempotencyKey(key) {
+	if redcloud.ValidIdempotencyKey(key) {
 		rec, err = s.db.GetIdempotency(r.Context(), client(r).ID, key, s.now())
 	}
 	if errors.Is(err, platform.ErrNotFound) {

@@ -337,11 +337,8 @@ func TestTokenSandboxFaults(t *testing.T) {
 func TestTokenWrongMethod(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	// openapitest answers unrouted requests (no GET operation exists) with
-	// the CORE 405 only, while the token route keeps the OAuth shape
-	// (CONTRACT §1: never the CORE wrapper), so this one response is
-	// checked by hand.
-	r := e.do(t, http.DefaultClient, request{method: http.MethodGet, path: "/api/auth/token"})
+	// The OAuth shape, never the CORE wrapper, whatever the error.
+	r := e.do(t, nil, request{method: http.MethodGet, path: "/api/auth/token"})
 	wantOAuth(t, r, 405, "invalid_request", "method GET is not allowed; use POST")
 	if got := r.header.Get("Allow"); got != "POST" {
 		t.Errorf("Allow = %q, want POST", got)

@@ -28,6 +28,7 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/legacy"
 
+	"github.com/redcloud-core/redcloud"
 	"github.com/redcloud-core/redcloud/api"
 )
 
@@ -147,7 +148,8 @@ func (r errReader) Read([]byte) (int, error) { return 0, r.err }
 // does not read resp.Body.
 //
 // A request that matches no route is reported, unless the server answered it as the contract says
-// for an unknown route or a wrong method: a 404 or 405 in the CORE error wrapper. The bodies of
+// for an unknown route or a wrong method: a 404 in the CORE error wrapper, or a 405 as the path's
+// operations declare it (the CORE wrapper; the OAuth shape on the token route). The bodies of
 // /metrics and /openapi.yaml are not checked (not JSON); their status and headers are.
 func (v *Validator) Check(t testing.TB, req *http.Request, resp *http.Response, body []byte) {
 	t.Helper()
@@ -170,6 +172,13 @@ func (v *Validator) check(req *http.Request, resp *http.Response, body []byte) (
 			return fmt.Errorf("no route of api/openapi.yaml matches the request: %w", rerr)
 		}
 		route, pathParams = v.spec.unrouted, nil
+		if resp.StatusCode == http.StatusMethodNotAllowed {
+			// A known path under a wrong method answers as that path's
+			// operations declare (the token route: in the OAuth shape).
+			if r, p, ok := v.otherMethod(req); ok {
+				route, pathParams = r, p
+			}
+		}
 	}
 
 	options := &openapi3filter.Options{
@@ -178,7 +187,7 @@ func (v *Validator) check(req *http.Request, resp *http.Response, body []byte) (
 		AuthenticationFunc:    openapi3filter.NoopAuthenticationFunc,
 	}
 	switch route.Path {
-	case "/metrics", "/openapi.yaml":
+	case redcloud.PathMetrics, redcloud.PathOpenAPI:
 		options.ExcludeResponseBody = true
 	}
 	input := &openapi3filter.ResponseValidationInput{
@@ -200,6 +209,22 @@ func (v *Validator) check(req *http.Request, resp *http.Response, body []byte) (
 		return err
 	}
 	return nil
+}
+
+// otherMethod finds an operation of the document on req's path under another
+// method, whose declared responses (405 among them) then apply to req.
+func (v *Validator) otherMethod(req *http.Request) (*routers.Route, map[string]string, bool) {
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		if m == req.Method {
+			continue
+		}
+		probe := routingRequest(req).WithContext(req.Context())
+		probe.Method = m
+		if route, params, err := v.spec.router.FindRoute(probe); err == nil {
+			return route, params, true
+		}
+	}
+	return nil, nil, false
 }
 
 // CheckWebhook checks body, the JSON body of a webhook request, against the request body schema of

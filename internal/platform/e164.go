@@ -14,19 +14,6 @@ func ValidE164(s string) bool {
 	return true
 }
 
-// ValidIdempotencyKey reports whether k is 1–255 visible ASCII characters.
-func ValidIdempotencyKey(k string) bool {
-	if len(k) == 0 || len(k) > 255 {
-		return false
-	}
-	for i := 0; i < len(k); i++ {
-		if k[i] < 0x21 || k[i] > 0x7e {
-			return false
-		}
-	}
-	return true
-}
-
 // ValidNumberID reports whether s looks like a numberId: "num_" followed by
 // 1–64 letters, digits, '_' or '-'.
 func ValidNumberID(s string) bool {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/redcloud-core/redcloud"
 	"github.com/redcloud-core/redcloud/internal/platform"
 )
 
@@ -74,7 +75,7 @@ func TestHashSecret(t *testing.T) {
 		want   bool
 	}{
 		{"match", s, h, true},
-		{"sandbox secret", platform.SandboxClientSecret, platform.HashSecret(platform.SandboxClientSecret), true},
+		{"sandbox secret", redcloud.SandboxClientSecret, platform.HashSecret(redcloud.SandboxClientSecret), true},
 		{"other secret", platform.NewSecret(platform.PrefixClientSecret), h, false},
 		{"secret with a char less", s[:len(s)-1], h, false},
 		{"empty secret", "", h, false},

@@ -73,40 +73,32 @@ type WebhookURLsInput struct {
 	InboundURL  **string
 }
 
-// DecodeWebhookURLs parses PUT /api/sandbox/webhooks.
+// DecodeWebhookURLs parses PUT /api/sandbox/webhooks with the client's own
+// type, redcloud.SandboxWebhooksUpdate.
 func DecodeWebhookURLs(body []byte, sandbox bool) (WebhookURLsInput, *Error) {
-	var in WebhookURLsInput
+	var u redcloud.SandboxWebhooksUpdate
+	fields := []patchField{{"deliveryUrl", &u.DeliveryURL}, {"inboundUrl", &u.InboundURL}}
 	var raw map[string]json.RawMessage
 	if err := decodeStrict(body, &raw); err != nil {
-		return in, err
+		return WebhookURLsInput{}, err
 	}
 	for _, k := range slices.Sorted(maps.Keys(raw)) { // the same field for the same body every time
-		if k != "deliveryUrl" && k != "inboundUrl" {
-			return in, Invalid(k, "unknown field "+k).With("reason", "unknown_field")
+		if !slices.ContainsFunc(fields, func(f patchField) bool { return f.name == k }) {
+			return WebhookURLsInput{}, Invalid(k, "unknown field "+k).With("reason", "unknown_field")
 		}
 	}
 	if len(raw) == 0 {
-		return in, Invalid("", "at least one of deliveryUrl and inboundUrl is required")
+		return WebhookURLsInput{}, Invalid("", "at least one of deliveryUrl and inboundUrl is required")
 	}
-	for _, k := range []string{"deliveryUrl", "inboundUrl"} {
-		v, ok := raw[k]
-		if !ok {
-			continue
+	for _, f := range fields {
+		if err := f.decode(raw); err != nil {
+			return WebhookURLsInput{}, err
 		}
-		var s *string
-		if err := json.Unmarshal(v, &s); err != nil {
-			return in, Invalid(k, k+" must be a string or null")
-		}
-		if s != nil {
-			if msg := CheckWebhookURL(*s, sandbox); msg != "" {
-				return in, Invalid(k, k+" "+msg)
+		if v := f.p.Value; v != nil {
+			if msg := CheckWebhookURL(*v, sandbox); msg != "" {
+				return WebhookURLsInput{}, Invalid(f.name, f.name+" "+msg)
 			}
 		}
-		if k == "deliveryUrl" {
-			in.DeliveryURL = &s
-		} else {
-			in.InboundURL = &s
-		}
 	}
-	return in, nil
+	return WebhookURLsInput{DeliveryURL: patchPointer(u.DeliveryURL), InboundURL: patchPointer(u.InboundURL)}, nil
 }

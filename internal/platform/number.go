@@ -3,10 +3,13 @@ package platform
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 	"net/url"
-	"sort"
+	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/redcloud-core/redcloud"
 )
 
 // SearchInput is a decoded number search (CONTRACT §4.2).
@@ -95,71 +98,53 @@ type NumberUpdateInput struct {
 	WebhookDeliveryOverride **string
 }
 
-// Fields the number update accepts (wire names).
-var updateFields = []string{"campaignregId", "webhookInboundOverride", "webhookDeliveryOverride"}
-
-// DecodeNumberUpdate parses and validates a PATCH body (CONTRACT §4.3).
-// sandbox relaxes the webhook URL rules (§8.6).
+// DecodeNumberUpdate parses and validates a PATCH body (CONTRACT §4.3) with
+// the client's own type, redcloud.NumberUpdate. sandbox relaxes the webhook
+// URL rules (§8.6).
 func DecodeNumberUpdate(body []byte, sandbox bool) (NumberUpdateInput, *Error) {
-	var in NumberUpdateInput
+	var u redcloud.NumberUpdate
+	// In the order fields are checked and reported.
+	fields := []patchField{
+		{"campaignregId", &u.CampaignRegID},
+		{"webhookInboundOverride", &u.WebhookInboundOverride},
+		{"webhookDeliveryOverride", &u.WebhookDeliveryOverride},
+	}
 	var raw map[string]json.RawMessage
 	if err := decodeStrict(body, &raw); err != nil {
-		return in, err
+		return NumberUpdateInput{}, err
 	}
 	if len(raw) == 0 {
-		return in, Invalid("", "at least one of campaignregId, webhookInboundOverride, webhookDeliveryOverride is required")
+		return NumberUpdateInput{}, Invalid("", "at least one of campaignregId, webhookInboundOverride, webhookDeliveryOverride is required")
 	}
-	names := make([]string, 0, len(raw))
-	for k := range raw {
-		names = append(names, k)
-	}
-	sort.Strings(names) // report the same field for the same body every time
+	names := slices.Sorted(maps.Keys(raw)) // report the same field for the same body every time
 	for _, k := range names {
-		if !contains(updateFields, k) {
+		if !slices.ContainsFunc(fields, func(f patchField) bool { return f.name == k }) {
 			e := Invalid(k, "field "+k+" cannot be updated")
 			if strings.EqualFold(k, "campaignregId") {
 				e = Invalid(k, "unknown field "+k+"; the request field is spelled campaignregId").With("reason", "unknown_field")
 			}
-			return in, e
+			return NumberUpdateInput{}, e
 		}
 	}
-	for _, k := range updateFields {
-		v, ok := raw[k]
-		if !ok {
-			continue
+	for _, f := range fields {
+		if err := f.decode(raw); err != nil {
+			return NumberUpdateInput{}, err
 		}
-		var s *string
-		if err := json.Unmarshal(v, &s); err != nil {
-			return in, Invalid(k, k+" must be a string or null")
-		}
-		if s != nil {
-			if k == "campaignregId" {
-				if n := utf8.RuneCountInString(*s); n < 1 || n > 64 {
-					return in, Invalid(k, "campaignregId must be 1-64 characters")
+		if v := f.p.Value; v != nil {
+			if f.name == "campaignregId" {
+				if n := utf8.RuneCountInString(*v); n < 1 || n > 64 {
+					return NumberUpdateInput{}, Invalid(f.name, "campaignregId must be 1-64 characters")
 				}
-			} else if msg := CheckWebhookURL(*s, sandbox); msg != "" {
-				return in, Invalid(k, k+" "+msg)
+			} else if msg := CheckWebhookURL(*v, sandbox); msg != "" {
+				return NumberUpdateInput{}, Invalid(f.name, f.name+" "+msg)
 			}
 		}
-		switch k {
-		case "campaignregId":
-			in.CampaignRegID = &s
-		case "webhookInboundOverride":
-			in.WebhookInboundOverride = &s
-		default:
-			in.WebhookDeliveryOverride = &s
-		}
 	}
-	return in, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
+	return NumberUpdateInput{
+		CampaignRegID:           patchPointer(u.CampaignRegID),
+		WebhookInboundOverride:  patchPointer(u.WebhookInboundOverride),
+		WebhookDeliveryOverride: patchPointer(u.WebhookDeliveryOverride),
+	}, nil
 }
 
 // CheckWebhookURL applies the URL rules of CONTRACT §8.6 when a URL is

@@ -7,18 +7,23 @@ import (
 	"github.com/redcloud-core/redcloud"
 )
 
-// Sandbox demo values (CONTRACT §10), published in the docs.
+// SandboxClientName is the name of the demo API client
+// redcloud.SandboxClientID.
+const SandboxClientName = "Red Cloud Test Client"
+
+// The demo values under the names they had here, for callers not yet
+// switched to the redcloud ones (cmd/redcloud, the store's and the
+// pipeline's tests); the values live in the root package only.
 const (
-	SandboxClientID     = "rc_test_client_123"
-	SandboxClientSecret = "rc_secret_abc123"
-	SandboxClientName   = "Red Cloud Test Client"
-	SandboxNumberID     = "num_abc123"
-	SandboxNumberE164   = "+15551234567"
-	SandboxCampaignID   = "A1B2C3"
-	SandboxOtherID      = "rc_other_client_456"
-	SandboxOtherSecret  = "rc_other_secret_456"
-	SandboxOtherNumber  = "num_def456"
-	SandboxOtherE164    = "+15557654321"
+	SandboxClientID     = redcloud.SandboxClientID
+	SandboxClientSecret = redcloud.SandboxClientSecret
+	SandboxNumberID     = redcloud.SandboxNumberID
+	SandboxNumberE164   = redcloud.SandboxNumberE164
+	SandboxCampaignID   = redcloud.SandboxCampaignID
+	SandboxOtherID      = redcloud.SandboxOtherClientID
+	SandboxOtherSecret  = redcloud.SandboxOtherClientSecret
+	SandboxOtherNumber  = redcloud.SandboxOtherNumberID
+	SandboxOtherE164    = redcloud.SandboxOtherNumberE164
 )
 
 // Seed is what the sandbox puts into an empty database.
@@ -43,11 +48,11 @@ var sandboxCities = []struct{ npa, city, state, rateCenter, zip string }{
 // SandboxSeed returns the demo account, two API clients with their numbers
 // and an inventory of 320 unassigned numbers (8 cities × 2 exchanges × 20).
 func SandboxSeed(now time.Time) Seed {
-	campaign := SandboxCampaignID
+	campaign := redcloud.SandboxCampaignID
 	s := Seed{Accounts: []Account{{ID: "acct_demo", Name: "Red Cloud Demo", Status: redcloud.StatusActive, CreatedAt: now}}}
 	for _, c := range []struct{ id, secret, name string }{
-		{SandboxClientID, SandboxClientSecret, SandboxClientName},
-		{SandboxOtherID, SandboxOtherSecret, "Red Cloud Other Client"},
+		{redcloud.SandboxClientID, redcloud.SandboxClientSecret, SandboxClientName},
+		{redcloud.SandboxOtherClientID, redcloud.SandboxOtherClientSecret, "Red Cloud Other Client"},
 	} {
 		s.Clients = append(s.Clients, APIClient{
 			ID: c.id, AccountID: "acct_demo", Name: c.name, Status: redcloud.StatusActive,
@@ -60,8 +65,8 @@ func SandboxSeed(now time.Time) Seed {
 			SMSEnabled: true, MMSEnabled: true, NPA: "555", NXX: e164[5:8], City: "Sandbox", State: "NA",
 			ZipCode: "00000", RateCenter: "SANDBOX", CreatedAt: now}
 	}
-	s.Numbers = append(s.Numbers, assigned(SandboxNumberID, SandboxNumberE164, SandboxClientID),
-		assigned(SandboxOtherNumber, SandboxOtherE164, SandboxOtherID))
+	s.Numbers = append(s.Numbers, assigned(redcloud.SandboxNumberID, redcloud.SandboxNumberE164, redcloud.SandboxClientID),
+		assigned(redcloud.SandboxOtherNumberID, redcloud.SandboxOtherNumberE164, redcloud.SandboxOtherClientID))
 	for _, c := range sandboxCities {
 		for _, nxx := range []string{"555", "556"} {
 			for i := 0; i < 20; i++ {

@@ -17,13 +17,13 @@ import (
 	"github.com/redcloud-core/redcloud/internal/provider"
 )
 
-// Magic recipients.
+// Magic recipients: the root package's, under this package's short names.
 const (
-	InvalidDestination  = "+15005550001" // rejected at once
-	CarrierRejected     = "+15005550002" // sent, then rejected by the carrier
-	TransientTwice      = "+15005550003" // two transient errors, then delivered
-	NoReceipt           = "+15005550004" // sent, never a receipt
-	UpstreamUnavailable = "+15005550005" // transient on every attempt
+	InvalidDestination  = redcloud.SandboxInvalidDestination  // rejected at once
+	CarrierRejected     = redcloud.SandboxCarrierRejected     // sent, then rejected by the carrier
+	TransientTwice      = redcloud.SandboxTransientTwice      // two transient errors, then delivered
+	NoReceipt           = redcloud.SandboxNoReceipt           // sent, never a receipt
+	UpstreamUnavailable = redcloud.SandboxUpstreamUnavailable // transient on every attempt
 )
 
 // Provider is the sandbox provider. Its zero value is not usable; use New.
