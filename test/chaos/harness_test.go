@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -25,6 +26,13 @@ var binary string
 
 // TestMain builds the redcloud binary once for the package, as test/e2e does.
 func TestMain(m *testing.M) {
+	flag.Parse()
+	if testing.Short() {
+		// Every test here needs the binary, and building it alone takes
+		// longer than the whole -short loop may.
+		fmt.Println("skipping test/chaos: -short, and every test builds and runs the redcloud binary")
+		os.Exit(0)
+	}
 	dir, err := os.MkdirTemp("", "redcloud-chaos-")
 	if err != nil {
 		panic(err)

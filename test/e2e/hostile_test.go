@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/redcloud-core/redcloud/internal/store/storetest"
+	"github.com/redcloud-core/redcloud/internal/testwait"
 )
 
 // Hostile input against the built binary: what depends on the real
@@ -425,10 +426,10 @@ func TestSuspensionWithinOneSecond(t *testing.T) {
 		}
 	})
 	admin(t, path, "client", "activate", demoID)
-	eventually(t, 3*time.Second, "the client to be active again", func() bool {
+	testwait.Eventually(t, 3*time.Second, func() bool {
 		status, _, _, err := s.do("GET", "/api/core/whoami", tok, nil, nil)
 		return err == nil && status == 200
-	})
+	}, "the client to be active again")
 	t.Run("account", func(t *testing.T) {
 		watch(t, func() { admin(t, path, "account", "suspend", "acct_demo") }, "account is not active")
 		if status, desc := tokenStatus(); status != 401 || desc != "account is not active" {
@@ -553,7 +554,7 @@ func TestBinaryLogHoldsNoSecrets(t *testing.T) {
 	}
 	secrets = append(secrets, rotated.WebhookSecret)
 
-	eventually(t, 20*time.Second, "webhooks delivered and refused", func() bool { return delivered.Load() >= 4 && refused.Load() >= 2 })
+	testwait.Eventually(t, 20*time.Second, func() bool { return delivered.Load() >= 4 && refused.Load() >= 2 }, "webhooks delivered and refused")
 	if err := s.stop(); err != nil {
 		t.Fatalf("SIGTERM: %v", err)
 	}
