@@ -194,9 +194,9 @@ func startServer(proc int, log *serverLog, addr string, args ...string) (*server
 		return s, nil
 	case <-s.done:
 		return nil, fmt.Errorf("redcloud serve exited before listening: %v", s.err)
-	case <-time.After(30 * time.Second):
+	case <-time.After(time.Minute):
 		s.kill()
-		return nil, errors.New("redcloud serve did not listen within 30s")
+		return nil, errors.New("redcloud serve did not listen within a minute")
 	}
 }
 

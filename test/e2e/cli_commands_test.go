@@ -180,7 +180,7 @@ func TestCLICommands(t *testing.T) {
 				Sequence int    `json:"sequence"`
 			} `json:"events"`
 		}
-		testwait.Eventually(t, 15*time.Second, func() bool {
+		testwait.Eventually(t, 30*time.Second, func() bool {
 			cliJSON(t, cliWant(t, 0, env, "message", id, "--json"), &m)
 			return m.Status == "DELIVERED"
 		}, "the message to be delivered")
