@@ -102,9 +102,9 @@ func start(t *testing.T, args ...string) *server {
 		s.base = "http://" + a
 	case err := <-s.done:
 		t.Fatalf("redcloud serve exited early: %v\n%s", err, s.logs.String())
-	case <-time.After(20 * time.Second):
+	case <-time.After(time.Minute):
 		cmd.Process.Kill()
-		t.Fatalf("redcloud serve did not start\n%s", s.logs.String())
+		t.Fatalf("redcloud serve did not start within a minute\n%s", s.logs.String())
 	}
 	t.Cleanup(func() {
 		if s.cmd.ProcessState == nil {
