@@ -25,6 +25,7 @@ import (
 	"github.com/redcloud-core/redcloud/internal/httpapi"
 	"github.com/redcloud-core/redcloud/internal/platform"
 	"github.com/redcloud-core/redcloud/internal/store"
+	"go.uber.org/goleak"
 )
 
 // The sandbox demo values and routes the tests use (their published values
@@ -95,10 +96,18 @@ func leaks(text string) []string {
 // credential matches an Authorization value that is not redacted.
 var credential = regexp.MustCompile(`(?i)\b(bearer|basic)\s+[^\s\[]{8,}`)
 
-// TestMain runs the suite, then scans every client log line of every test
-// for a token, a secret or an Authorization value.
+// TestMain runs the suite, then checks that no goroutine outlived it (every
+// server, client and token refresh a test starts must end with it), and
+// scans every client log line of every test for a token, a secret or an
+// Authorization value.
 func TestMain(m *testing.M) {
 	code := m.Run()
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintf(os.Stderr, "FAIL: goroutines outlived the tests: %v\n", err)
+			code = 1
+		}
+	}
 	suite.mu.Lock()
 	logs := suite.logs.String()
 	n := len(suite.secrets)

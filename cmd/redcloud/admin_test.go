@@ -28,6 +28,9 @@ import (
 // TestAdmin builds the redcloud binary once and runs the admin commands
 // end to end against real SQLite files, one per subtest.
 func TestAdmin(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: builds the redcloud binary and runs it once per command")
+	}
 	bin := filepath.Join(t.TempDir(), "redcloud")
 	build := exec.Command("go", "build", "-o", bin, ".")
 	if out, err := build.CombinedOutput(); err != nil {

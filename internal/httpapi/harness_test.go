@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -26,6 +27,7 @@ import (
 	"github.com/redcloud-core/redcloud/internal/openapitest"
 	"github.com/redcloud-core/redcloud/internal/platform"
 	"github.com/redcloud-core/redcloud/internal/store"
+	"go.uber.org/goleak"
 )
 
 // The sandbox demo values the tests use (their published values are pinned
@@ -144,8 +146,17 @@ var template struct {
 	err  error
 }
 
+// TestMain runs the suite, fails it when a goroutine outlived it (every
+// server and background worker a test starts must be stopped by it), and
+// removes the template database.
 func TestMain(m *testing.M) {
 	code := m.Run()
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintf(os.Stderr, "FAIL: goroutines outlived the tests: %v\n", err)
+			code = 1
+		}
+	}
 	if template.dir != "" {
 		os.RemoveAll(template.dir)
 	}

@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/redcloud-core/redcloud/internal/testwait"
 )
 
 // TestAdminReplaysFailedDeliveries lets every delivery fail, then replays the
@@ -49,10 +51,10 @@ func TestAdminReplaysFailedDeliveries(t *testing.T) {
 		EventID string `json:"eventId"`
 		State   string `json:"state"`
 	}
-	eventually(t, 20*time.Second, "three FAILED deliveries (queued, sent, delivery)", func() bool {
+	testwait.Eventually(t, 20*time.Second, func() bool {
 		json.Unmarshal([]byte(admin("delivery", "list", "--state", "FAILED", "--json")), &failed)
 		return len(failed) == 3
-	})
+	}, "three FAILED deliveries (queued, sent, delivery)")
 	show := admin("event", "show", failed[0].EventID)
 	if !strings.Contains(show, "FAILED") || !strings.Contains(show, "503") {
 		t.Errorf("event show lacks the failed attempt:\n%s", show)
@@ -62,7 +64,7 @@ func TestAdminReplaysFailedDeliveries(t *testing.T) {
 	if !strings.Contains(out, "3 event(s) queued for replay") {
 		t.Fatalf("replay output:\n%s", out)
 	}
-	eventually(t, 20*time.Second, "the replayed events delivered", func() bool { return got.Load() == 3 })
+	testwait.Eventually(t, 20*time.Second, func() bool { return got.Load() == 3 }, "the replayed events delivered")
 	seen := map[string]bool{}
 	for i := 0; i < 3; i++ {
 		seen[<-bodies] = true

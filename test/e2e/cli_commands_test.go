@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/redcloud-core/redcloud/internal/testwait"
 )
 
 // TestCLICommands runs every integrator command against a sandbox server,
@@ -178,10 +180,10 @@ func TestCLICommands(t *testing.T) {
 				Sequence int    `json:"sequence"`
 			} `json:"events"`
 		}
-		eventually(t, 15*time.Second, "the message to be delivered", func() bool {
+		testwait.Eventually(t, 30*time.Second, func() bool {
 			cliJSON(t, cliWant(t, 0, env, "message", id, "--json"), &m)
 			return m.Status == "DELIVERED"
-		})
+		}, "the message to be delivered")
 		if m.MessageID != id || m.ExternalReference == nil || *m.ExternalReference != "order_789" || len(m.Events) != 3 ||
 			m.Events[2].Type != "message.delivery" || m.Events[2].Sequence != 3 {
 			t.Fatalf("message --json: %+v", m)

@@ -186,8 +186,8 @@ func cliStartListen(t *testing.T, env []string, args ...string) *cliListenProc {
 	})
 	select {
 	case l.first = <-first:
-	case <-time.After(20 * time.Second):
-		t.Fatalf("listen printed nothing\nstderr:\n%s", l.stderr)
+	case <-time.After(time.Minute):
+		t.Fatalf("listen printed nothing within a minute\nstderr:\n%s", l.stderr)
 	}
 	if m := cliListenURL.FindStringSubmatch(l.first); m != nil {
 		l.url = m[1]

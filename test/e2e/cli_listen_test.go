@@ -54,11 +54,11 @@ func TestCLIListen(t *testing.T) {
 	s := cliServer(t)
 	env := cliEnv(s.base)
 	l := cliStartListen(t, env)
-	line := l.waitFor(10*time.Second, "the registration", func(line string) bool { return strings.HasPrefix(line, "registered as") })
+	line := l.waitFor(30*time.Second, "the registration", func(line string) bool { return strings.HasPrefix(line, "registered as") })
 	if !strings.Contains(line, demoID) || !strings.Contains(line, s.base) {
 		t.Fatalf("registration line: %q", line)
 	}
-	line = l.waitFor(10*time.Second, "the signing secret", func(line string) bool { return strings.HasPrefix(line, "signing secret ") })
+	line = l.waitFor(30*time.Second, "the signing secret", func(line string) bool { return strings.HasPrefix(line, "signing secret ") })
 	m := regexp.MustCompile(`^signing secret (whsec_\S+)`).FindStringSubmatch(line)
 	if m == nil {
 		t.Fatalf("signing secret line: %q", line)
@@ -82,7 +82,7 @@ func TestCLIListen(t *testing.T) {
 	id := sent.Results[0].MessageID
 	seen := map[string]string{}
 	for len(seen) < 3 {
-		line := l.waitFor(15*time.Second, "the message's three events", func(line string) bool { return strings.Contains(line, id) })
+		line := l.waitFor(30*time.Second, "the message's three events", func(line string) bool { return strings.Contains(line, id) })
 		if !strings.Contains(line, "verified") || !strings.Contains(line, "answered 204") {
 			t.Fatalf("event line not verified and acknowledged: %q", line)
 		}
@@ -101,7 +101,7 @@ func TestCLIListen(t *testing.T) {
 		map[string]any{"numberId": "num_abc123", "from": "+15557654321", "text": "STOP"}, nil); err != nil || status != 202 {
 		t.Fatalf("sandbox inbound: %d %s %v", status, b, err)
 	}
-	line = l.waitFor(15*time.Second, "the inbound event", func(line string) bool { return strings.Contains(line, "message.inbound") })
+	line = l.waitFor(30*time.Second, "the inbound event", func(line string) bool { return strings.Contains(line, "message.inbound") })
 	if !strings.Contains(line, "from +15557654321") || !strings.Contains(line, `"STOP"`) || !strings.Contains(line, "verified") {
 		t.Fatalf("inbound line: %q", line)
 	}
@@ -110,7 +110,7 @@ func TestCLIListen(t *testing.T) {
 	if status := cliPost(t, l.url, "whsec_not_the_secret", cliEventBody(t, "evt_forged", "msg_forged", 1, "QUEUED")); status != 401 {
 		t.Fatalf("forged request answered %d, want 401", status)
 	}
-	line = l.waitFor(5*time.Second, "the forged request", func(line string) bool { return strings.Contains(line, "REJECTED") })
+	line = l.waitFor(30*time.Second, "the forged request", func(line string) bool { return strings.Contains(line, "REJECTED") })
 	if !strings.Contains(line, "signature mismatch") || !strings.Contains(line, "answered 401") {
 		t.Fatalf("forged request line: %q", line)
 	}
@@ -122,12 +122,12 @@ func TestCLIListen(t *testing.T) {
 			t.Fatalf("signed event answered %d", status)
 		}
 	}
-	line = l.waitFor(5*time.Second, "the duplicate", func(line string) bool { return strings.Contains(line, "DUPLICATE") })
+	line = l.waitFor(30*time.Second, "the duplicate", func(line string) bool { return strings.Contains(line, "DUPLICATE") })
 	if !strings.Contains(line, "msg_e2e_order") {
 		t.Fatalf("duplicate line: %q", line)
 	}
 	cliPost(t, l.url, secret, cliEventBody(t, "evt_old_1", "msg_e2e_order", 1, "QUEUED"))
-	line = l.waitFor(5*time.Second, "the out-of-order event", func(line string) bool { return strings.Contains(line, "OUT OF ORDER") })
+	line = l.waitFor(30*time.Second, "the out-of-order event", func(line string) bool { return strings.Contains(line, "OUT OF ORDER") })
 	if !strings.Contains(line, "seq 1") {
 		t.Fatalf("out-of-order line: %q", line)
 	}
@@ -210,7 +210,7 @@ func TestCLIListenForward(t *testing.T) {
 	}
 	events := map[string]lineJSON{}
 	for len(events) < 3 {
-		l.waitFor(15*time.Second, "the message's three events", func(line string) bool {
+		l.waitFor(30*time.Second, "the message's three events", func(line string) bool {
 			var ev lineJSON
 			if err := json.Unmarshal([]byte(line), &ev); err != nil {
 				t.Fatalf("listen --json printed a line that is not JSON: %q", line)
@@ -263,7 +263,7 @@ func TestCLIListenForward(t *testing.T) {
 		t.Fatalf("with the target back, listen answered %d, want 200", status)
 	}
 	var downLine, upLine map[string]any
-	l.waitFor(5*time.Second, "the event forwarded while down", func(line string) bool {
+	l.waitFor(30*time.Second, "the event forwarded while down", func(line string) bool {
 		var m map[string]any
 		json.Unmarshal([]byte(line), &m)
 		if m["eventId"] != "evt_fwd_down" {

@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/redcloud-core/redcloud/internal/store/storetest"
+	"github.com/redcloud-core/redcloud/internal/testwait"
 )
 
 // Hostile input against the built binary: what depends on the real
@@ -224,14 +225,16 @@ func TestSlowHeaderClosed(t *testing.T) {
 			}
 		}
 	}()
-	conn.SetReadDeadline(time.Now().Add(20 * time.Second))
+	conn.SetReadDeadline(time.Now().Add(time.Minute))
 	n, err := conn.Read(make([]byte, 1024))
 	took := time.Since(began)
 	if n != 0 || !errors.Is(err, io.EOF) && !isReset(err) {
 		t.Fatalf("after %v: read %d bytes, %v; want the connection closed without an answer", took, n, err)
 	}
 	t.Logf("a byte-by-byte header was cut off after %v", took.Round(time.Millisecond))
-	if took < 9*time.Second || took > 12*time.Second {
+	// The upper bound only tells ReadHeaderTimeout from ReadTimeout (30 s):
+	// a busy machine may close late, never early.
+	if took < 9*time.Second || took > 25*time.Second {
 		t.Errorf("closed after %v, want ReadHeaderTimeout (10 s)", took)
 	}
 	// The server is fine.
@@ -328,8 +331,10 @@ func admin(t *testing.T, path string, args ...string) string {
 // TestSuspensionWithinOneSecond: while a loop of whoami requests runs, an
 // operator suspends the API client (then, once it is active again, its
 // account) with the admin command on the same database; the server's token
-// cache lives at most 1 s, so 401 arrives within that (plus scheduling
-// slack) and stays, and the token route refuses new tokens at once.
+// cache lives at most 1 s, so every request sent more than 1 s (plus
+// 300 ms slack) after the command returned is answered 401, and the token
+// route refuses new tokens at once. Requests are judged by when they were
+// sent, not answered, so a slow, busy machine cannot fail the test.
 func TestSuspensionWithinOneSecond(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "redcloud.db")
@@ -337,15 +342,16 @@ func TestSuspensionWithinOneSecond(t *testing.T) {
 	tok := s.token(demoID, demoSecret)
 
 	type answer struct {
-		at      time.Time
-		status  int
-		message string
+		sent, at time.Time
+		status   int
+		message  string
 	}
 	watch := func(t *testing.T, change func(), wantMsg string) {
 		t.Helper()
 		var mu sync.Mutex
 		var answers []answer
 		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
@@ -353,6 +359,7 @@ func TestSuspensionWithinOneSecond(t *testing.T) {
 			for ctx.Err() == nil {
 				req, _ := http.NewRequestWithContext(ctx, "GET", s.base+"/api/core/whoami", nil)
 				req.Header.Set("Authorization", "Bearer "+tok)
+				sent := time.Now()
 				res, err := client.Do(req)
 				if err != nil {
 					continue
@@ -363,7 +370,7 @@ func TestSuspensionWithinOneSecond(t *testing.T) {
 				json.NewDecoder(res.Body).Decode(&body)
 				res.Body.Close()
 				mu.Lock()
-				answers = append(answers, answer{time.Now(), res.StatusCode, body.Error.Message})
+				answers = append(answers, answer{sent, time.Now(), res.StatusCode, body.Error.Message})
 				mu.Unlock()
 				time.Sleep(5 * time.Millisecond)
 			}
@@ -372,7 +379,19 @@ func TestSuspensionWithinOneSecond(t *testing.T) {
 		began := time.Now()
 		change()
 		committed := time.Now()
-		time.Sleep(2 * time.Second)
+		// Past this, the cache entry of before the change has expired.
+		expired := committed.Add(1300 * time.Millisecond)
+		testwait.Eventually(t, time.Minute, func() bool {
+			mu.Lock()
+			defer mu.Unlock()
+			n := 0
+			for _, a := range answers {
+				if a.sent.After(expired) {
+					n++
+				}
+			}
+			return n >= 5
+		}, "five answers to requests sent over 1.3 s after the change")
 		cancel()
 		<-done
 
@@ -395,14 +414,18 @@ func TestSuspensionWithinOneSecond(t *testing.T) {
 			}
 		}
 		if first.IsZero() {
-			t.Fatalf("no 401 within 2 s of %q (%d answers)", wantMsg, len(answers))
+			t.Fatalf("no 401 %q (%d answers)", wantMsg, len(answers))
+		}
+		for _, a := range answers {
+			if a.sent.After(expired) && a.status != 401 {
+				t.Errorf("request sent %v after the suspension committed: %d %q, want 401 (the cache lives 1 s, +300 ms slack)",
+					a.sent.Sub(committed).Round(time.Millisecond), a.status, a.message)
+				break
+			}
 		}
 		t.Logf("%q: admin command took %v; first 401 %v after it returned (%v after it started); %d requests",
 			wantMsg, committed.Sub(began).Round(time.Millisecond), first.Sub(committed).Round(time.Millisecond),
 			first.Sub(began).Round(time.Millisecond), len(answers))
-		if lag := first.Sub(committed); lag > 1300*time.Millisecond {
-			t.Errorf("access lost %v after the suspension committed, want within 1 s (+300 ms slack)", lag)
-		}
 	}
 	tokenStatus := func() (int, string) {
 		form := url.Values{"grant_type": {"client_credentials"}, "client_id": {demoID}, "client_secret": {demoSecret}}
@@ -425,10 +448,10 @@ func TestSuspensionWithinOneSecond(t *testing.T) {
 		}
 	})
 	admin(t, path, "client", "activate", demoID)
-	eventually(t, 3*time.Second, "the client to be active again", func() bool {
+	testwait.Eventually(t, 30*time.Second, func() bool {
 		status, _, _, err := s.do("GET", "/api/core/whoami", tok, nil, nil)
 		return err == nil && status == 200
-	})
+	}, "the client to be active again")
 	t.Run("account", func(t *testing.T) {
 		watch(t, func() { admin(t, path, "account", "suspend", "acct_demo") }, "account is not active")
 		if status, desc := tokenStatus(); status != 401 || desc != "account is not active" {
@@ -553,7 +576,7 @@ func TestBinaryLogHoldsNoSecrets(t *testing.T) {
 	}
 	secrets = append(secrets, rotated.WebhookSecret)
 
-	eventually(t, 20*time.Second, "webhooks delivered and refused", func() bool { return delivered.Load() >= 4 && refused.Load() >= 2 })
+	testwait.Eventually(t, 20*time.Second, func() bool { return delivered.Load() >= 4 && refused.Load() >= 2 }, "webhooks delivered and refused")
 	if err := s.stop(); err != nil {
 		t.Fatalf("SIGTERM: %v", err)
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/redcloud-core/redcloud/internal/store/storetest"
+	"github.com/redcloud-core/redcloud/internal/testwait"
 )
 
 // TestPostgresSeveralProcesses runs three server processes on one
@@ -77,12 +78,12 @@ func TestPostgresSeveralProcesses(t *testing.T) {
 	}
 	check := func(phase string, keys int) {
 		t.Helper()
-		eventually(t, 60*time.Second, phase+": every message in its end state and every delivery done", func() bool {
+		testwait.Eventually(t, 60*time.Second, func() bool {
 			var open, pending int
 			db.QueryRow(`SELECT COUNT(*) FROM messages WHERE status IN ('QUEUED', 'SENT')`).Scan(&open)
 			db.QueryRow(`SELECT COUNT(*) FROM deliveries WHERE state = 'PENDING'`).Scan(&pending)
 			return open == 0 && pending == 0
-		})
+		}, phase+": every message in its end state and every delivery done")
 		var acceptances, messages int
 		db.QueryRow(`SELECT COUNT(*) FROM idempotency_keys WHERE key LIKE $1`, phase+"-%").Scan(&acceptances)
 		db.QueryRow(`SELECT COUNT(*) FROM messages WHERE idempotency_key LIKE $1`, phase+"-%").Scan(&messages)
@@ -131,11 +132,11 @@ func TestPostgresSeveralProcesses(t *testing.T) {
 		defer close(done)
 		sendBoth("kill", 40, func(i int) []*server { return []*server{procs[1], procs[2]} })
 	}()
-	eventually(t, 30*time.Second, "some of phase 2 accepted", func() bool {
+	testwait.Eventually(t, 30*time.Second, func() bool {
 		var n int
 		db.QueryRow(`SELECT COUNT(*) FROM idempotency_keys WHERE key LIKE 'kill-%'`).Scan(&n)
 		return n >= 10
-	})
+	}, "some of phase 2 accepted")
 	procs[2].kill()
 	<-done
 	check("kill", 40)

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redcloud-core/redcloud/internal/testwait"
 	"github.com/redcloud-core/redcloud/webhook"
 )
 
@@ -87,11 +88,11 @@ func TestKillRestartLosesNothing(t *testing.T) {
 			}
 		}
 	}()
-	eventually(t, 20*time.Second, "a third of the batches accepted", func() bool {
+	testwait.Eventually(t, 20*time.Second, func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		return len(accepted) >= batches/3
-	})
+	}, "a third of the batches accepted")
 	s.kill()
 	wg.Wait()
 
@@ -112,12 +113,12 @@ func TestKillRestartLosesNothing(t *testing.T) {
 
 	db := openDB(t, dbPath)
 	total := batches * len(restartRecipients)
-	eventually(t, 60*time.Second, "every message in its end state and every delivery done", func() bool {
+	testwait.Eventually(t, 60*time.Second, func() bool {
 		var open, pending int
 		db.QueryRow(`SELECT COUNT(*) FROM messages WHERE status = 'QUEUED' OR (status = 'SENT' AND to_e164 <> '+15005550004')`).Scan(&open)
 		db.QueryRow(`SELECT COUNT(*) FROM deliveries WHERE state = 'PENDING'`).Scan(&pending)
 		return open == 0 && pending == 0
-	})
+	}, "every message in its end state and every delivery done")
 
 	// Every accepted messageId exists exactly once; nothing else exists.
 	want := map[string]bool{}
