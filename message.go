@@ -25,6 +25,14 @@ const (
 	FailureContentRejected     = "CONTENT_REJECTED"
 	FailureUpstreamUnavailable = "UPSTREAM_UNAVAILABLE"
 	FailureExpired             = "EXPIRED"
+	// FailureSenderSuspended [extension]: the API client, its account or
+	// the sending number was suspended after the message was accepted; no
+	// provider attempt is made.
+	FailureSenderSuspended = "SENDER_SUSPENDED"
+	// FailureNumberUnassigned [extension]: the sending number was unassigned
+	// from the API client (or assigned to another) after acceptance; no
+	// provider attempt is made.
+	FailureNumberUnassigned = "NUMBER_UNASSIGNED"
 )
 
 // SendRequest is the body of POST /api/core/messages/send.

@@ -48,14 +48,20 @@ func (p *Pipeline) sendDue(ctx context.Context) bool {
 func (p *Pipeline) sendOne(ctx context.Context, m platform.Message, claimed time.Time) {
 	// Route first: once the provider has the message its outcome must be
 	// recordable, or the next claim would send it a second time.
-	route, err := p.route(ctx, m)
+	c, n, err := p.db.Routing(ctx, m.APIClientID, m.NumberID)
 	if err != nil {
 		p.log.Error("route event; the message is retried when its lease ends", "messageId", m.ID, "err", err)
 		return
 	}
+	route := platform.RouteOf(c, n)
 	now := p.cfg.Now()
 	var step platform.Step
-	if !now.Before(m.ExpiresAt) {
+	// Checked at every attempt, right before the provider call: suspending
+	// a client, its account or the number, or unassigning the number, stops
+	// the messages it already queued.
+	if code, text := platform.SenderBlock(m, c, n); code != "" {
+		step, err = platform.Withheld(m, code, text, now)
+	} else if !now.Before(m.ExpiresAt) {
 		step, err = platform.Expired(m, now)
 	} else {
 		sctx, cancel := context.WithTimeout(ctx, p.cfg.Lease/2)

@@ -61,11 +61,17 @@ func Terminal(status string) bool {
 	return true
 }
 
-// FailureCodes lists the codes a message.failed event may carry (CONTRACT §6).
-var FailureCodes = []string{
+// providerFailureCodes are the contract's codes (CONTRACT §6): the ones a
+// provider's refusal or receipt may carry.
+var providerFailureCodes = []string{
 	redcloud.FailureInvalidDestination, redcloud.FailureCarrierRejected, redcloud.FailureUndeliverable,
 	redcloud.FailureContentRejected, redcloud.FailureUpstreamUnavailable, redcloud.FailureExpired,
 }
+
+// FailureCodes lists the codes a message.failed event may carry: the
+// contract's and this server's extensions for withheld messages.
+var FailureCodes = append(slices.Clone(providerFailureCodes),
+	redcloud.FailureSenderSuspended, redcloud.FailureNumberUnassigned)
 
 // ValidFailureCode reports whether code is one of FailureCodes.
 func ValidFailureCode(code string) bool { return slices.Contains(FailureCodes, code) }
@@ -74,7 +80,7 @@ func ValidFailureCode(code string) bool { return slices.Contains(FailureCodes, c
 // provider's own code, or none) with fallback, so that webhooks only ever
 // carry the contract's codes.
 func failureCode(code, fallback string) string {
-	if ValidFailureCode(code) {
+	if slices.Contains(providerFailureCodes, code) {
 		return code
 	}
 	return fallback
@@ -229,6 +235,34 @@ func Exhausted(m Message, now time.Time) (Step, error) {
 func Expired(m Message, now time.Time) (Step, error) {
 	return fail(m, redcloud.MessageQueued, "expiry", redcloud.FailureExpired,
 		"no provider acceptance within the validity period", m.Attempts, now)
+}
+
+// Withheld fails QUEUED message m without a provider attempt because its
+// sender may no longer send: the API client, its account or the number is
+// suspended (SENDER_SUSPENDED), or the number is no longer the client's
+// (NUMBER_UNASSIGNED).
+func Withheld(m Message, code, text string, now time.Time) (Step, error) {
+	if code != redcloud.FailureSenderSuspended && code != redcloud.FailureNumberUnassigned {
+		return Step{}, fmt.Errorf("withhold message %s: %q is not a withholding code", m.ID, code)
+	}
+	return fail(m, redcloud.MessageQueued, "withholding", code, text, m.Attempts, now)
+}
+
+// SenderBlock says why message m may not go to the provider now, from its
+// API client (with the account's status) and its sending number as they
+// are: a failure code and text, or "" when it may be sent.
+func SenderBlock(m Message, c APIClient, n Number) (code, text string) {
+	switch {
+	case n.APIClientID != m.APIClientID:
+		return redcloud.FailureNumberUnassigned, "the sending number is no longer assigned to this API client"
+	case c.Status != redcloud.StatusActive:
+		return redcloud.FailureSenderSuspended, "the API client is suspended"
+	case c.AccountStatus != redcloud.StatusActive:
+		return redcloud.FailureSenderSuspended, "the account is suspended"
+	case n.Status != redcloud.StatusActive:
+		return redcloud.FailureSenderSuspended, "the sending number is suspended"
+	}
+	return "", ""
 }
 
 // Delivered is a delivery receipt for SENT message m: DELIVERED,

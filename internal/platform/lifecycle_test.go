@@ -116,6 +116,16 @@ var stepCases = []stepCase{
 	{name: "expired", from: redcloud.MessageQueued, to: redcloud.MessageFailed, event: webhook.TypeFailed,
 		failure: redcloud.FailureExpired,
 		do:      func(m platform.Message, now time.Time) (platform.Step, error) { return platform.Expired(m, now) }},
+	{name: "withheld: sender suspended", from: redcloud.MessageQueued, to: redcloud.MessageFailed, event: webhook.TypeFailed,
+		failure: redcloud.FailureSenderSuspended,
+		do: func(m platform.Message, now time.Time) (platform.Step, error) {
+			return platform.Withheld(m, redcloud.FailureSenderSuspended, "the API client is suspended", now)
+		}},
+	{name: "withheld: number unassigned", from: redcloud.MessageQueued, to: redcloud.MessageFailed, event: webhook.TypeFailed,
+		failure: redcloud.FailureNumberUnassigned,
+		do: func(m platform.Message, now time.Time) (platform.Step, error) {
+			return platform.Withheld(m, redcloud.FailureNumberUnassigned, "no longer assigned", now)
+		}},
 	{name: "delivered", from: redcloud.MessageSent, to: redcloud.MessageDelivered, event: webhook.TypeDelivery, ref: "sbx_1",
 		do: func(m platform.Message, now time.Time) (platform.Step, error) { return platform.Delivered(m, now) }},
 	{name: "undelivered", from: redcloud.MessageSent, to: redcloud.MessageFailed, event: webhook.TypeFailed,
@@ -301,17 +311,55 @@ func TestStepCheck(t *testing.T) {
 
 func TestFailureCodes(t *testing.T) {
 	for _, c := range []string{"INVALID_DESTINATION", "CARRIER_REJECTED", "UNDELIVERABLE", "CONTENT_REJECTED",
-		"UPSTREAM_UNAVAILABLE", "EXPIRED"} {
+		"UPSTREAM_UNAVAILABLE", "EXPIRED", "SENDER_SUSPENDED", "NUMBER_UNASSIGNED"} {
 		if !platform.ValidFailureCode(c) {
 			t.Errorf("%s is not a failure code", c)
 		}
 	}
-	if len(platform.FailureCodes) != 6 {
-		t.Errorf("FailureCodes = %v, want the contract's 6", platform.FailureCodes)
+	if len(platform.FailureCodes) != 8 {
+		t.Errorf("FailureCodes = %v, want the contract's 6 and the 2 withholding codes", platform.FailureCodes)
+	}
+	// A provider cannot claim a withholding code: it becomes CARRIER_REJECTED.
+	s, err := platform.Rejected(messageAt(redcloud.MessageQueued), redcloud.FailureSenderSuspended, "x", at)
+	if err != nil || s.Message.FailureCode != redcloud.FailureCarrierRejected {
+		t.Errorf("Rejected with SENDER_SUSPENDED: %v, %v; want CARRIER_REJECTED", s.Message.FailureCode, err)
 	}
 	for _, c := range []string{"", "invalid_destination", "FAILED"} {
 		if platform.ValidFailureCode(c) {
 			t.Errorf("%q is a failure code", c)
+		}
+	}
+}
+
+// TestWithheldOnlyWithholdingCodes: a provider's or carrier's code cannot
+// be passed off as a withholding.
+func TestWithheldOnlyWithholdingCodes(t *testing.T) {
+	if _, err := platform.Withheld(messageAt(redcloud.MessageQueued), redcloud.FailureCarrierRejected, "x", at); err == nil {
+		t.Error("Withheld accepted CARRIER_REJECTED")
+	}
+}
+
+// TestSenderBlock: every reason a queued message may no longer go out.
+func TestSenderBlock(t *testing.T) {
+	m := messageAt(redcloud.MessageQueued)
+	ok := platform.APIClient{ID: m.APIClientID, Status: redcloud.StatusActive, AccountStatus: redcloud.StatusActive}
+	num := platform.Number{ID: m.NumberID, APIClientID: m.APIClientID, Status: redcloud.StatusActive}
+	for _, tt := range []struct {
+		name string
+		edit func(*platform.APIClient, *platform.Number)
+		want string
+	}{
+		{"all active", func(*platform.APIClient, *platform.Number) {}, ""},
+		{"client suspended", func(c *platform.APIClient, _ *platform.Number) { c.Status = redcloud.StatusSuspended }, redcloud.FailureSenderSuspended},
+		{"account suspended", func(c *platform.APIClient, _ *platform.Number) { c.AccountStatus = redcloud.StatusSuspended }, redcloud.FailureSenderSuspended},
+		{"number suspended", func(_ *platform.APIClient, n *platform.Number) { n.Status = redcloud.StatusSuspended }, redcloud.FailureSenderSuspended},
+		{"number unassigned", func(_ *platform.APIClient, n *platform.Number) { n.APIClientID = "" }, redcloud.FailureNumberUnassigned},
+		{"number reassigned", func(_ *platform.APIClient, n *platform.Number) { n.APIClientID = "rc_other" }, redcloud.FailureNumberUnassigned},
+	} {
+		c, n := ok, num
+		tt.edit(&c, &n)
+		if code, text := platform.SenderBlock(m, c, n); code != tt.want || (code != "") != (text != "") {
+			t.Errorf("%s: SenderBlock = %q, %q; want %q", tt.name, code, text, tt.want)
 		}
 	}
 }
