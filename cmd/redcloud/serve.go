@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/redcloud-core/redcloud"
 	"github.com/redcloud-core/redcloud/internal/command"
 	"github.com/redcloud-core/redcloud/internal/httpapi"
 	"github.com/redcloud-core/redcloud/internal/metrics"
@@ -43,6 +44,7 @@ type serveOptions struct {
 	role               string
 	pprofAddr          string
 	changeMode         bool
+	metricsAddr        string
 }
 
 func serveCmd() *cobra.Command {
@@ -80,6 +82,7 @@ for example REDCLOUD_DB=/var/lib/redcloud.db or REDCLOUD_RATE_LIMIT=0.`,
 	f.DurationVar(&o.lease, "lease", 30*time.Second, "how long a worker holds a claimed row; a crashed worker's rows are resumed after it (keep above 10s, the webhook timeout)")
 	f.DurationVar(&o.pollInterval, "poll-interval", time.Second, "fallback poll for due work (new work wakes workers at once)")
 	f.DurationVar(&o.retention, "retention", 720*time.Hour, "how long finished messages, events and deliveries are kept")
+	f.StringVar(&o.metricsAddr, "metrics-addr", "", "serve /metrics on this address only (e.g. 127.0.0.1:9100), not on the API listener; default: /metrics on the API listener")
 	f.StringVar(&o.pprofAddr, "pprof-addr", "", "serve net/http/pprof on this address (e.g. 127.0.0.1:6060) for profiling; off by default")
 	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long in-flight requests may finish after SIGTERM")
 	return cmd
@@ -141,7 +144,7 @@ func serve(ctx context.Context, o serveOptions) error {
 	api, err := httpapi.New(httpapi.Config{
 		Store: db, Sandbox: o.sandbox, TokenTTL: o.tokenTTL, RateLimit: o.rateLimit,
 		IdempotencyTTL: o.idempotencyTTL, MessageValidity: o.messageValidity, Logger: log,
-		Metrics: mx, OnAccept: onAccept, OperationalOnly: o.role == "worker",
+		Metrics: mx, MetricsElsewhere: o.metricsAddr != "", OnAccept: onAccept, OperationalOnly: o.role == "worker",
 	})
 	if err != nil {
 		return err
@@ -163,6 +166,18 @@ func serve(ctx context.Context, o serveOptions) error {
 		WriteTimeout:      90 * time.Second, // above the 60 s sandbox delay_ms cap
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	if o.metricsAddr != "" {
+		mln, err := net.Listen("tcp", o.metricsAddr)
+		if err != nil {
+			return fmt.Errorf("--metrics-addr: %w", err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET "+redcloud.PathMetrics, mx.Handler())
+		msrv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		go func() { log.Warn("metrics listener stopped", "err", msrv.Serve(mln)) }()
+		defer msrv.Close()
+		log.Info("metrics listening", "addr", mln.Addr().String())
 	}
 	if o.pprofAddr != "" {
 		if !loopback(o.pprofAddr) {

@@ -26,7 +26,9 @@ func (s *Server) routeTable() []route {
 			w.Header().Set("Content-Type", "application/yaml")
 			w.Write(api.Spec)
 		}},
-		{http.MethodGet, redcloud.PathMetrics, s.cfg.Metrics.Handler().ServeHTTP},
+	}
+	if !s.cfg.MetricsElsewhere {
+		rs = append(rs, route{http.MethodGet, redcloud.PathMetrics, s.cfg.Metrics.Handler().ServeHTTP})
 	}
 	if s.cfg.OperationalOnly {
 		return rs

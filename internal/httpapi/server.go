@@ -53,6 +53,9 @@ type Config struct {
 	// Metrics counts requests and acceptances and is served at /metrics.
 	// Default: a fresh registry without queue gauges.
 	Metrics *metrics.Metrics
+	// MetricsElsewhere leaves /metrics off the API listener (404): the
+	// operator serves Metrics.Handler on a listener of its own. Default false.
+	MetricsElsewhere bool
 }
 
 // Server serves the API.
