@@ -144,7 +144,8 @@ func serve(ctx context.Context, o serveOptions) error {
 	api, err := httpapi.New(httpapi.Config{
 		Store: db, Sandbox: o.sandbox, TokenTTL: o.tokenTTL, RateLimit: o.rateLimit,
 		IdempotencyTTL: o.idempotencyTTL, MessageValidity: o.messageValidity, Logger: log,
-		Metrics: mx, MetricsElsewhere: o.metricsAddr != "", OnAccept: onAccept, OperationalOnly: o.role == "worker",
+		LoopbackHostsOnly: o.sandbox && !o.allowPublicSandbox,
+		Metrics:           mx, MetricsElsewhere: o.metricsAddr != "", OnAccept: onAccept, OperationalOnly: o.role == "worker",
 	})
 	if err != nil {
 		return err

@@ -33,11 +33,16 @@ func (s *Server) auth(capability string, next http.HandlerFunc) http.HandlerFunc
 		}
 		hash, now := platform.HashSecret(token), s.now()
 		c, cached := s.tokens.get(hash, now)
+		if !cached && s.tokens.unknown(hash, now) {
+			s.unauthorized(w, r, MsgInvalidToken)
+			return
+		}
 		if !cached {
 			var expires time.Time
 			var err error
 			c, expires, err = s.db.LookupToken(r.Context(), hash, now)
 			if errors.Is(err, platform.ErrNotFound) {
+				s.tokens.putUnknown(hash, now)
 				s.unauthorized(w, r, MsgInvalidToken)
 				return
 			}

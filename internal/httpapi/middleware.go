@@ -3,8 +3,11 @@ package httpapi
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/redcloud-core/redcloud"
@@ -59,6 +62,8 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		ri := &reqInfo{id: platform.NewID(platform.PrefixRequest)}
 		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, ri))
 		w.Header().Set(redcloud.HeaderRequestID, ri.id)
+		// Every body is JSON or YAML: no browser may sniff it into HTML.
+		w.Header().Set("X-Content-Type-Options", "nosniff")
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
 			if v := recover(); v != nil {
@@ -77,6 +82,13 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			sw.Header().Set("Retry-After", "1")
 			s.routeError(sw, r, http.StatusServiceUnavailable, redcloud.OAuthTemporarilyUnavailable, redcloud.CodeServerError,
 				"server is shutting down; retry", nil)
+			return
+		}
+		if s.cfg.LoopbackHostsOnly && !loopbackHost(r.Host) {
+			// DNS rebinding: a web page whose name resolves to 127.0.0.1 could
+			// otherwise drive the sandbox with its published credentials.
+			s.routeError(sw, r, http.StatusMisdirectedRequest, redcloud.OAuthInvalidRequest, redcloud.CodeInvalidRequest,
+				"this server answers only requests addressed to a loopback host (Host: localhost or a loopback address)", nil)
 			return
 		}
 		if s.cfg.Sandbox && r.Header.Get(redcloud.HeaderSandboxFault) != "" {
@@ -116,4 +128,19 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	s.internalError(w, r)
+}
+
+// loopbackHost reports whether a Host header names this machine's loopback:
+// localhost (or a name under .localhost) or a loopback address, any port.
+func loopbackHost(hostport string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.ToLower(strings.Trim(host, "[]")), ".")
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Unmap().IsLoopback() && ip.Zone() == ""
 }

@@ -53,6 +53,10 @@ type Config struct {
 	// Metrics counts requests and acceptances and is served at /metrics.
 	// Default: a fresh registry without queue gauges.
 	Metrics *metrics.Metrics
+	// LoopbackHostsOnly answers 421 to a request whose Host header does not
+	// name a loopback host (a loopback sandbox: its credentials are public,
+	// and DNS rebinding would let any web page use them). Default false.
+	LoopbackHostsOnly bool
 	// MetricsElsewhere leaves /metrics off the API listener (404): the
 	// operator serves Metrics.Handler on a listener of its own. Default false.
 	MetricsElsewhere bool

@@ -16,6 +16,11 @@ type tokenCache struct {
 	max int
 	mu  sync.Mutex
 	m   map[string]cachedToken
+	// miss remembers hashes no token has, for ttl: a client retrying an
+	// expired or revoked token in a loop costs one lookup a second, not one
+	// per request. Kept apart so that a flood of random tokens cannot push
+	// valid entries out.
+	miss map[string]time.Time
 }
 
 type cachedToken struct {
@@ -25,7 +30,7 @@ type cachedToken struct {
 }
 
 func newTokenCache(ttl time.Duration, max int) *tokenCache {
-	return &tokenCache{ttl: ttl, max: max, m: map[string]cachedToken{}}
+	return &tokenCache{ttl: ttl, max: max, m: map[string]cachedToken{}, miss: map[string]time.Time{}}
 }
 
 func (c *tokenCache) get(hash string, now time.Time) (platform.APIClient, bool) {
@@ -39,6 +44,31 @@ func (c *tokenCache) get(hash string, now time.Time) (platform.APIClient, bool) 
 		return platform.APIClient{}, false
 	}
 	return e.client, true
+}
+
+// unknown reports whether hash was looked up and found to be no token
+// within the last ttl.
+func (c *tokenCache) unknown(hash string, now time.Time) bool {
+	if c.ttl <= 0 {
+		return false
+	}
+	c.mu.Lock()
+	until, ok := c.miss[hash]
+	c.mu.Unlock()
+	return ok && now.Before(until)
+}
+
+// putUnknown remembers that hash is no token, for ttl.
+func (c *tokenCache) putUnknown(hash string, now time.Time) {
+	if c.ttl <= 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.miss) >= c.max {
+		clear(c.miss)
+	}
+	c.miss[hash] = now.Add(c.ttl)
 }
 
 // forget drops every entry of an API client (after a change this process

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/redcloud-core/redcloud"
+	"github.com/redcloud-core/redcloud/internal/httpapi"
+	"github.com/redcloud-core/redcloud/internal/platform"
 )
 
 // Token lookups are cached for at most a second: a suspension takes effect
@@ -41,5 +43,24 @@ func TestAuthCache(t *testing.T) {
 	mustJSON(t, e.get(t, "/api/core/whoami", tok).body, &who)
 	if !who.DeliveryWebhookConfigured {
 		t.Fatal("whoami shows the webhook unset right after this server set it")
+	}
+}
+
+// TestAuthCacheRemembersUnknownTokens: a token no client has is looked up
+// at most once a second (a client looping on a revoked token must not cost
+// a database read per request).
+func TestAuthCacheRemembersUnknownTokens(t *testing.T) {
+	e := newEnv(t, withAuthCache(time.Second))
+	const tok = "rc_at_not_issued_yet_0123456789abcdefghijklmnopq"
+	wantCore(t, e.get(t, "/api/core/whoami", tok), 401, redcloud.CodeUnauthorized, httpapi.MsgInvalidToken, nil)
+	// The token now exists in the database, but this server remembers the miss.
+	if err := e.db.InsertToken(context.Background(), platform.Token{Hash: platform.HashSecret(tok), APIClientID: clientID,
+		ExpiresAt: e.clock.Now().Add(time.Hour), CreatedAt: e.clock.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	wantCore(t, e.get(t, "/api/core/whoami", tok), 401, redcloud.CodeUnauthorized, httpapi.MsgInvalidToken, nil)
+	e.clock.Advance(time.Second)
+	if r := e.get(t, "/api/core/whoami", tok); r.status != 200 {
+		t.Fatalf("after the cache's second: %d, want 200", r.status)
 	}
 }
