@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
-	"net/url"
 	"os"
 	"time"
 
@@ -167,7 +166,7 @@ func serve(ctx context.Context, o serveOptions) error {
 		go func() { log.Warn("pprof stopped", "err", http.ListenAndServe(o.pprofAddr, mux)) }()
 		log.Info("pprof listening", "addr", o.pprofAddr)
 	}
-	log.Info("listening", "addr", ln.Addr().String(), "sandbox", o.sandbox, "role", o.role, "db", redactDSN(o.db))
+	log.Info("listening", "addr", ln.Addr().String(), "sandbox", o.sandbox, "role", o.role, "db", store.RedactDSN(o.db))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -200,12 +199,4 @@ func loopback(addr string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
-}
-
-// redactDSN hides a password in a postgres:// URL before it is logged.
-func redactDSN(dsn string) string {
-	if u, err := url.Parse(dsn); err == nil && u.User != nil {
-		return u.Redacted()
-	}
-	return dsn
 }
