@@ -179,7 +179,9 @@ func TestUpdateNumber(t *testing.T) {
 				}},
 			{"nothing", operator.NumberUpdate{}, "", "", func(n platform.Number) bool { return n.Status == redcloud.StatusSuspended }},
 			{"clear campaign", operator.NumberUpdate{CampaignRegID: &none, Status: ptr("ACTIVE")}, "", "",
-				func(n platform.Number) bool { return n.CampaignRegID == nil && n.Status == redcloud.StatusActive && !n.SMSEnabled }},
+				func(n platform.Number) bool {
+					return n.CampaignRegID == nil && n.Status == redcloud.StatusActive && !n.SMSEnabled
+				}},
 			{"bad status", operator.NumberUpdate{Status: ptr("gone"), SMSEnabled: ptr(true)}, "status", `status "gone"`,
 				func(n platform.Number) bool { return !n.SMSEnabled }},
 			{"bad campaign", operator.NumberUpdate{CampaignRegID: func() **string { p := ptr(""); return &p }()}, "campaignRegId", "1-64 characters",
