@@ -54,6 +54,7 @@ type ImportError struct {
 	Problems []RowProblem
 }
 
+// Error lists every bad row, one line each.
 func (e *ImportError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d bad row%s, nothing imported:", len(e.Problems), plural(len(e.Problems)))
