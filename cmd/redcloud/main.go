@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/redcloud-core/redcloud/internal/admin"
 	"github.com/redcloud-core/redcloud/internal/cli"
 	"github.com/redcloud-core/redcloud/internal/command"
 	"github.com/spf13/cobra"
@@ -33,7 +34,7 @@ func rootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(serveCmd(), adminCmd(), benchCmd())
+	root.AddCommand(serveCmd(), admin.Command(), benchCmd())
 	root.AddCommand(cli.Commands()...)
 	return root
 }

@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
-	"net/url"
 	"os"
 	"time"
 
@@ -193,7 +192,7 @@ func serve(ctx context.Context, o serveOptions) error {
 		go func() { log.Warn("pprof stopped", "err", http.ListenAndServe(o.pprofAddr, mux)) }()
 		log.Info("pprof listening", "addr", o.pprofAddr)
 	}
-	log.Info("listening", "addr", ln.Addr().String(), "sandbox", o.sandbox, "role", o.role, "db", redactDSN(o.db))
+	log.Info("listening", "addr", ln.Addr().String(), "sandbox", o.sandbox, "role", o.role, "db", store.RedactDSN(o.db))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -231,7 +230,7 @@ func checkMode(ctx context.Context, db *store.DB, o serveOptions, log *slog.Logg
 	if got != want {
 		if !o.changeMode {
 			return fmt.Errorf("the database %s was set up in %s mode and this server runs in %s mode: use a database of its own, or convert this one with --change-mode (to production: the published demo credentials stop working)",
-				redactDSN(o.db), got, want)
+				store.RedactDSN(o.db), got, want)
 		}
 		if err := db.SetMode(ctx, want, published); err != nil {
 			return err
@@ -261,12 +260,4 @@ func loopback(addr string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
-}
-
-// redactDSN hides a password in a postgres:// URL before it is logged.
-func redactDSN(dsn string) string {
-	if u, err := url.Parse(dsn); err == nil && u.User != nil {
-		return u.Redacted()
-	}
-	return dsn
 }

@@ -1,48 +1,87 @@
-package main_test
+package admin_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
-	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/spf13/cobra"
+	"go.uber.org/goleak"
+
 	"github.com/redcloud-core/redcloud"
+	"github.com/redcloud-core/redcloud/internal/admin"
+	"github.com/redcloud-core/redcloud/internal/command"
 	"github.com/redcloud-core/redcloud/internal/platform"
 	"github.com/redcloud-core/redcloud/internal/store"
+	"github.com/redcloud-core/redcloud/internal/store/storetest"
 )
 
-// TestAdmin builds the redcloud binary once and runs the admin commands
-// end to end against real SQLite files, one per subtest.
+// TestMain clears the variables admin commands read, so that the
+// developer's environment cannot change what a test does, and fails the
+// package when a goroutine outlives the tests (a database left open).
+func TestMain(m *testing.M) {
+	os.Unsetenv("REDCLOUD_DB")
+	os.Unsetenv("REDCLOUD_SANDBOX")
+	goleak.VerifyTestMain(m)
+}
+
+// databases are the databases every admin test runs against: a new SQLite
+// file, or a PostgreSQL schema of the test's own (skipped without
+// REDCLOUD_TEST_POSTGRES_URL; CI sets it).
+var databases = []struct {
+	name string
+	new  func(t *testing.T) *adminCLI
+}{
+	{"sqlite", func(t *testing.T) *adminCLI { return &adminCLI{db: storetest.SQLite(t), sqlite: true} }},
+	{"postgres", func(t *testing.T) *adminCLI { return &adminCLI{db: postgresDSN(t)} }},
+}
+
+// postgresSlots bounds the PostgreSQL tests that run at once: each admin
+// command opens its own pool, and the server's connections are shared.
+var postgresSlots = make(chan struct{}, 4)
+
+// postgresDSN waits for a slot and returns a DSN on a schema of the test's
+// own (see storetest.Postgres).
+func postgresDSN(t *testing.T) string {
+	t.Helper()
+	postgresSlots <- struct{}{}
+	t.Cleanup(func() { <-postgresSlots }) // last: after the schema is dropped
+	return storetest.Postgres(t)
+}
+
+// forEachDB runs fn as a subtest on each database, in parallel with other
+// tests unless it sets environment variables (serial).
+func forEachDB(t *testing.T, serial bool, fn func(t *testing.T, c *adminCLI)) {
+	t.Helper()
+	for _, d := range databases {
+		t.Run(d.name, func(t *testing.T) {
+			if !serial {
+				t.Parallel()
+			}
+			fn(t, d.new(t))
+		})
+	}
+}
+
+// TestAdmin runs the admin commands in process, as `redcloud admin` does,
+// against a fresh database per subtest, on SQLite and on PostgreSQL.
 func TestAdmin(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short: builds the redcloud binary and runs it once per command")
-	}
-	bin := filepath.Join(t.TempDir(), "redcloud")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		fn   func(*testing.T, *adminCLI)
 	}{
 		{"Account", testAdminAccount},
 		{"ClientCreate", testAdminClientCreate},
-		{"ClientSecretAuthenticates", testAdminClientSecretAuthenticates},
 		{"RotateSecret", testAdminRotateSecret},
 		{"ClientStatus", testAdminClientStatus},
 		{"Capabilities", testAdminCapabilities},
@@ -52,22 +91,23 @@ func TestAdmin(t *testing.T) {
 		{"NumberImport", testAdminNumberImport},
 		{"NumberImportBadRow", testAdminNumberImportBadRow},
 		{"NumberAssign", testAdminNumberAssign},
+		{"Deliveries", testAdminDeliveries},
 		{"Errors", testAdminErrors},
-		{"Environment", testAdminEnvironment},
 		{"Concurrent", testAdminConcurrent},
 		{"Help", testAdminHelp},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			tc.fn(t, &adminCLI{bin: bin, db: filepath.Join(t.TempDir(), "redcloud.db")})
+			forEachDB(t, false, tc.fn)
 		})
 	}
 }
 
-// adminCLI runs the binary against one database file.
+// adminCLI runs admin commands against one database: a SQLite file or a
+// PostgreSQL DSN.
 type adminCLI struct {
-	bin string
-	db  string
+	db     string
+	sqlite bool
 }
 
 // adminResult is one finished run.
@@ -76,41 +116,37 @@ type adminResult struct {
 	code           int
 }
 
-// exec runs the binary with args and env (added to an environment cleared
-// of REDCLOUD_* variables); it does not add --db.
-func (c *adminCLI) exec(t *testing.T, env []string, args ...string) adminResult {
+// exec runs `redcloud args…` in process as the binary does: the error goes
+// to stderr after "error: ", and its exit code is the process's. It does
+// not add --db.
+func (c *adminCLI) exec(t *testing.T, args ...string) adminResult {
 	t.Helper()
-	r, err := runAdminBinary(c.bin, env, args...)
-	if err != nil {
-		t.Fatalf("run %q: %v", args, err)
-	}
-	return r
+	return runAdmin(args...)
 }
 
-// runAdminBinary runs bin; an error means it could not run at all. It is safe to
-// call from any goroutine.
-func runAdminBinary(bin string, env []string, args ...string) (adminResult, error) {
+// runAdmin runs `redcloud args…` (args starting with "admin") in process.
+// It is safe to call from any goroutine.
+func runAdmin(args ...string) adminResult {
+	root := &cobra.Command{Use: "redcloud", SilenceUsage: true, SilenceErrors: true}
+	root.AddCommand(admin.Command())
+	root.SetArgs(args)
+	var out, errb bytes.Buffer
+	root.SetOut(&out)
+	root.SetErr(&errb)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Env = append(adminCleanEnv(), env...)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
 	code := 0
-	if err := cmd.Run(); err != nil {
-		var ee *exec.ExitError
-		if !errors.As(err, &ee) {
-			return adminResult{}, err
-		}
-		code = ee.ExitCode()
+	if err := root.ExecuteContext(ctx); err != nil {
+		fmt.Fprintln(&errb, "error:", err)
+		code = command.Code(err)
 	}
-	return adminResult{stdout: out.String(), stderr: errb.String(), code: code}, nil
+	return adminResult{stdout: out.String(), stderr: errb.String(), code: code}
 }
 
-// run runs the binary with --db set to the test's database.
+// run runs a command with --db set to the test's database.
 func (c *adminCLI) run(t *testing.T, args ...string) adminResult {
 	t.Helper()
-	return c.exec(t, nil, append(args, "--db", c.db)...)
+	return c.exec(t, append(args, "--db", c.db)...)
 }
 
 // ok runs a command that must succeed and returns its stdout.
@@ -196,10 +232,6 @@ func (c *adminCLI) newClient(t *testing.T, args ...string) adminCreated {
 	return adminOKJSON[adminCreated](t, c, append([]string{"admin", "client", "create", "--account", acct, "--name", "Acme prod"}, args...)...)
 }
 
-func adminCleanEnv() []string {
-	return slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, "REDCLOUD_") })
-}
-
 func testAdminAccount(t *testing.T, c *adminCLI) {
 	r := c.run(t, "admin", "account", "create", "--name", "  Acme Inc  ")
 	if r.code != 0 {
@@ -209,7 +241,7 @@ func testAdminAccount(t *testing.T, c *adminCLI) {
 	if !regexp.MustCompile(`^acct_[0-9a-z]{26}$`).MatchString(id) {
 		t.Errorf("generated account id %q, want acct_ + a lower-case ULID", id)
 	}
-	if !strings.Contains(r.stderr, "created database") {
+	if c.sqlite && !strings.Contains(r.stderr, "created database") {
 		t.Errorf("stderr %q does not say the database was created", r.stderr)
 	}
 	if got := strings.TrimSpace(c.ok(t, "admin", "account", "create", "--name", "Beta", "--id", "acct_beta")); got != "acct_beta" {
@@ -334,90 +366,6 @@ func testAdminClientCreate(t *testing.T, c *adminCLI) {
 	for _, bad := range []string{"ab", "Acme", "acme-prod", strings.Repeat("a", 65)} {
 		c.fails(t, 2, "3-64 characters of a-z, 0-9 and '_'", "admin", "client", "create", "--account", acct, "--name", "R", "--id", bad)
 	}
-}
-
-// testClientSecretAuthenticates runs the real server on the same database:
-// the printed secret gets a token; after rotate-secret the old one does not.
-func testAdminClientSecretAuthenticates(t *testing.T, c *adminCLI) {
-	cl := c.newClient(t)
-	base := c.serve(t)
-	if status := adminTokenStatus(t, base, cl.APIClientID, cl.ClientSecret); status != http.StatusOK {
-		t.Fatalf("token with the printed secret: status %d, want 200", status)
-	}
-	rot := adminOKJSON[struct{ ClientSecret string }](t, c, "admin", "client", "rotate-secret", cl.APIClientID)
-	if status := adminTokenStatus(t, base, cl.APIClientID, cl.ClientSecret); status != http.StatusUnauthorized {
-		t.Errorf("token with the old secret after rotation: status %d, want 401", status)
-	}
-	if status := adminTokenStatus(t, base, cl.APIClientID, rot.ClientSecret); status != http.StatusOK {
-		t.Errorf("token with the new secret: status %d, want 200", status)
-	}
-	c.ok(t, "admin", "client", "suspend", cl.APIClientID)
-	if status := adminTokenStatus(t, base, cl.APIClientID, rot.ClientSecret); status != http.StatusUnauthorized {
-		t.Errorf("token for a suspended client: status %d, want 401", status)
-	}
-}
-
-// serve starts `redcloud serve` on the test's database and port 0 and
-// returns its base URL; it is stopped when the test ends.
-func (c *adminCLI) serve(t *testing.T) string {
-	t.Helper()
-	cmd := exec.Command(c.bin, "serve", "--sandbox=false", "--db", c.db, "--addr", "127.0.0.1:0")
-	cmd.Env = adminCleanEnv()
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		cmd.Wait()
-	})
-	addr := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		sent := false
-		for sc.Scan() {
-			var line struct{ Msg, Addr string }
-			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "listening" && !sent {
-				addr <- line.Addr
-				sent = true
-			}
-		}
-		if !sent {
-			close(addr)
-		}
-	}()
-	select {
-	case a, ok := <-addr:
-		if !ok {
-			t.Fatal("redcloud serve exited before listening")
-		}
-		return "http://" + a
-	case <-time.After(30 * time.Second):
-		t.Fatal("redcloud serve did not log its address")
-	}
-	return ""
-}
-
-// adminTokenStatus asks the server for a token and returns the status.
-func adminTokenStatus(t *testing.T, base, id, secret string) int {
-	t.Helper()
-	form := url.Values{"grant_type": {"client_credentials"}}
-	req, err := http.NewRequest(http.MethodPost, base+"/api/auth/token", strings.NewReader(form.Encode()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.SetBasicAuth(id, secret)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	return resp.StatusCode
 }
 
 func testAdminRotateSecret(t *testing.T, c *adminCLI) {
@@ -594,10 +542,6 @@ func testAdminWebhooks(t *testing.T, c *adminCLI) {
 	if _, i := urls(); i != "http://127.0.0.1:9000/i" {
 		t.Errorf("--sandbox did not allow http: %s", i)
 	}
-	r := c.exec(t, []string{"REDCLOUD_SANDBOX=true"}, "admin", "client", "set-webhooks", id, "--delivery-url", "http://localhost:9000/d", "--db", c.db)
-	if d, _ := urls(); r.code != 0 || d != "http://localhost:9000/d" {
-		t.Errorf("REDCLOUD_SANDBOX=true did not allow http: exit %d %s; URL %s", r.code, r.stderr, d)
-	}
 	c.ok(t, "admin", "client", "set-webhooks", id, "--clear-delivery", "--clear-inbound")
 	if d, i := urls(); d != "<nil>" || i != "<nil>" {
 		t.Errorf("after clearing both: %s, %s", d, i)
@@ -677,74 +621,18 @@ func testAdminErrors(t *testing.T, c *adminCLI) {
 		c.fails(t, tc.code, tc.want, tc.args...)
 	}
 
+	if !c.sqlite {
+		return
+	}
 	missing := filepath.Join(t.TempDir(), "missing.db")
 	for _, args := range [][]string{
 		{"admin", "account", "list"}, {"admin", "client", "show", "rc_x"}, {"admin", "number", "list"},
 	} {
-		r := c.exec(t, nil, append(args, "--db", missing)...)
+		r := c.exec(t, append(args, "--db", missing)...)
 		checkAdminFailure(t, r, 1, "database "+missing+" does not exist", args)
 		if _, err := os.Stat(missing); !errors.Is(err, os.ErrNotExist) {
 			t.Fatalf("%q created the missing database", args)
 		}
-	}
-}
-
-func testAdminEnvironment(t *testing.T, c *adminCLI) {
-	env := []string{"REDCLOUD_DB=" + c.db, "REDCLOUD_NAME=from-env", "REDCLOUD_STATUS=SUSPENDED"}
-	r := c.exec(t, env, "admin", "account", "create", "--name", "Env", "--id", "acct_env")
-	if r.code != 0 {
-		t.Fatalf("account create with REDCLOUD_DB: exit %d: %s", r.code, r.stderr)
-	}
-	if _, err := os.Stat(c.db); err != nil {
-		t.Fatalf("REDCLOUD_DB was not used: %v", err)
-	}
-	// Only --db and --sandbox come from the environment: REDCLOUD_NAME
-	// does not fill a missing --name.
-	r = c.exec(t, env, "admin", "account", "create")
-	checkAdminFailure(t, r, 2, "--name is required", []string{"account create"})
-	// REDCLOUD_STATUS does not change what number add does.
-	r = c.exec(t, env, "admin", "number", "add", "--e164", "+15125550100", "--json")
-	var n struct{ Status string }
-	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &n) != nil || n.Status != redcloud.StatusActive {
-		t.Errorf("number add with REDCLOUD_STATUS set: exit %d, %q %q", r.code, r.stdout, r.stderr)
-	}
-	// --db wins over REDCLOUD_DB.
-	other := filepath.Join(t.TempDir(), "other.db")
-	r = c.exec(t, []string{"REDCLOUD_DB=" + other}, "admin", "account", "list", "--db", c.db)
-	if r.code != 0 || !strings.Contains(r.stdout, "acct_env") {
-		t.Errorf("--db did not win over REDCLOUD_DB: exit %d %q %q", r.code, r.stdout, r.stderr)
-	}
-}
-
-// testConcurrent runs several commands on one SQLite file at once.
-func testAdminConcurrent(t *testing.T, c *adminCLI) {
-	c.ok(t, "admin", "account", "create", "--name", "Acme")
-	const n = 6
-	errs := make(chan string, n)
-	for i := range n {
-		go func() {
-			r, err := runAdminBinary(c.bin, nil, "admin", "number", "add", "--e164", fmt.Sprintf("+151255501%02d", i), "--db", c.db)
-			switch {
-			case err != nil:
-				errs <- err.Error()
-			case r.code != 0:
-				errs <- r.stderr
-			default:
-				errs <- ""
-			}
-		}()
-	}
-	for range n {
-		if e := <-errs; e != "" {
-			t.Errorf("concurrent number add failed: %s", e)
-		}
-	}
-	ns, err := c.open(t).ListNumbers(context.Background(), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(ns) != n {
-		t.Errorf("%d numbers stored, want %d", len(ns), n)
 	}
 }
 
@@ -753,7 +641,7 @@ func testAdminHelp(t *testing.T, c *adminCLI) {
 	seen := 0
 	var walk func(path []string)
 	walk = func(path []string) {
-		r := c.exec(t, nil, append(path, "--help")...)
+		r := c.exec(t, append(path, "--help")...)
 		if r.code != 0 {
 			t.Errorf("%q --help: exit %d: %s", path, r.code, r.stderr)
 			return
@@ -778,5 +666,35 @@ func testAdminHelp(t *testing.T, c *adminCLI) {
 	walk([]string{"admin"})
 	if seen < 25 {
 		t.Errorf("walked %d admin commands, want at least 25", seen)
+	}
+}
+
+// testAdminConcurrent runs several commands on one database at once, each
+// with its own connections, as separate processes would.
+func testAdminConcurrent(t *testing.T, c *adminCLI) {
+	c.ok(t, "admin", "account", "create", "--name", "Acme")
+	const n = 6
+	errs := make(chan string, n)
+	for i := range n {
+		go func() {
+			r := runAdmin("admin", "number", "add", "--e164", fmt.Sprintf("+151255501%02d", i), "--db", c.db)
+			if r.code != 0 {
+				errs <- r.stderr
+				return
+			}
+			errs <- ""
+		}()
+	}
+	for range n {
+		if e := <-errs; e != "" {
+			t.Errorf("concurrent number add failed: %s", e)
+		}
+	}
+	ns, err := c.open(t).ListNumbers(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ns) != n {
+		t.Errorf("%d numbers stored, want %d", len(ns), n)
 	}
 }

@@ -1,4 +1,4 @@
-package main_test
+package admin_test
 
 import (
 	"context"
