@@ -57,6 +57,7 @@ func tokenValid(t *testing.T, db *store.DB, token string) bool {
 }
 
 func TestRotateAPIClientSecret(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db, tokens := openAdminDB(t, "rc_a", "rc_b")
 
@@ -83,6 +84,7 @@ func TestRotateAPIClientSecret(t *testing.T) {
 }
 
 func TestRotateAPIClientSecretUnknownClient(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db, tokens := openAdminDB(t, "rc_a")
 	_, err := db.RotateAPIClientSecret(ctx, "rc_nope", platform.HashSecret("x"))
@@ -95,6 +97,7 @@ func TestRotateAPIClientSecretUnknownClient(t *testing.T) {
 }
 
 func TestRevokeTokens(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db, tokens := openAdminDB(t, "rc_a", "rc_b")
 	n, err := db.RevokeTokens(ctx, "rc_a")

@@ -11,6 +11,7 @@ import (
 )
 
 func TestAPIClientCreateGetList(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		mkAccount(t, db, "acct_a")
@@ -54,6 +55,7 @@ func TestAPIClientCreateGetList(t *testing.T) {
 }
 
 func TestAPIClientStatusSecretCapabilities(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		mkAccount(t, db, "acct_a")
@@ -104,6 +106,7 @@ func TestAPIClientStatusSecretCapabilities(t *testing.T) {
 }
 
 func TestSetWebhookURLs(t *testing.T) {
+	t.Parallel()
 	d1, i1, d2 := "https://h.example/d1", "https://h.example/i1", "https://h.example/d2"
 	steps := []struct {
 		name              string
@@ -140,6 +143,7 @@ func TestSetWebhookURLs(t *testing.T) {
 }
 
 func TestWebhookSecretRotation(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		mkAccount(t, db, "acct_a")

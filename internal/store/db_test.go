@@ -13,6 +13,7 @@ import (
 )
 
 func TestOpenMigratesAndIsReady(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		must(t, db.Ready(ctx))
@@ -27,6 +28,7 @@ func TestOpenMigratesAndIsReady(t *testing.T) {
 }
 
 func TestReadyFailsOnClosedStore(t *testing.T) {
+	t.Parallel()
 	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "t.db"))
 	must(t, err)
 	must(t, db.Close())
@@ -36,6 +38,7 @@ func TestReadyFailsOnClosedStore(t *testing.T) {
 }
 
 func TestOpenErrors(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	for _, path := range []string{"", filepath.Join(t.TempDir(), "missing-dir", "t.db")} {
 		if db, err := store.Open(ctx, path); err == nil {
@@ -46,6 +49,7 @@ func TestOpenErrors(t *testing.T) {
 }
 
 func TestReopenExistingFile(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "t.db")
 	db, err := store.Open(ctx, path)
@@ -69,6 +73,7 @@ func TestReopenExistingFile(t *testing.T) {
 }
 
 func TestOpenPathNeedingEscapes(t *testing.T) {
+	t.Parallel()
 	// The path becomes a file: URI; '?', '#' and '%' must not end it.
 	path := filepath.Join(t.TempDir(), "a b?c#d%e.db")
 	db := openSQLiteAt(t, path)
@@ -88,6 +93,7 @@ func TestOpenPathNeedingEscapes(t *testing.T) {
 // TestSQLitePragmas checks that WAL mode and synchronous=FULL (a 202 must
 // survive power loss) are in effect on the writer and on every reader.
 func TestSQLitePragmas(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "t.db")
 	db := openSQLiteAt(t, path)

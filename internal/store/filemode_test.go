@@ -9,6 +9,7 @@ import (
 // A new SQLite database is readable by its owner only: it holds webhook
 // secrets and message text.
 func TestNewSQLiteFileIsPrivate(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "private.db")
 	openSQLiteAt(t, path)
 	for _, f := range []string{path, path + "-wal"} {

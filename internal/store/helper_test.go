@@ -31,13 +31,16 @@ func openPostgresTest(t *testing.T) *store.DB {
 	return openSQLiteAt(t, storetest.Postgres(t))
 }
 
-// forEachDB runs fn as a subtest against a fresh store on each database in
-// testDatabases. Tests written this way must use only the store API (and
+// forEachDB runs fn as a parallel subtest against a fresh store on each
+// database in testDatabases. Tests written this way must use only the store API (and
 // placeholder-free SQL through countRows), never a dialect's specifics.
 func forEachDB(t *testing.T, fn func(t *testing.T, db *store.DB)) {
 	t.Helper()
 	for _, d := range testDatabases {
-		t.Run(d.name, func(t *testing.T) { fn(t, d.open(t)) })
+		t.Run(d.name, func(t *testing.T) {
+			t.Parallel()
+			fn(t, d.open(t))
+		})
 	}
 }
 

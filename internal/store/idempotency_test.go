@@ -60,6 +60,7 @@ func checkStored(t *testing.T, db *store.DB, a platform.Acceptance) {
 }
 
 func TestAccept(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		ca, _, na, _ := twoClients(t, db)
@@ -90,6 +91,7 @@ func TestAccept(t *testing.T) {
 }
 
 func TestAcceptNoEndpoint(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T, db *store.DB) {
 		ca, _, na, _ := twoClients(t, db)
 		a := acceptance(t, ca, na, "k1", t0, time.Hour, sendSMS)
@@ -102,6 +104,7 @@ func TestAcceptNoEndpoint(t *testing.T) {
 }
 
 func TestAcceptReplay(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		ca, cb, na, nb := twoClients(t, db)
@@ -149,6 +152,7 @@ func TestAcceptReplay(t *testing.T) {
 }
 
 func TestAcceptReplacesExpiredRecord(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		ca, _, na, _ := twoClients(t, db)
@@ -177,6 +181,7 @@ func TestAcceptReplacesExpiredRecord(t *testing.T) {
 }
 
 func TestAcceptIsAllOrNothing(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		ca, _, na, _ := twoClients(t, db)
@@ -202,6 +207,7 @@ func TestAcceptIsAllOrNothing(t *testing.T) {
 }
 
 func TestGetIdempotency(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		ca, cb, na, _ := twoClients(t, db)
@@ -237,6 +243,7 @@ func TestGetIdempotency(t *testing.T) {
 }
 
 func TestPruneIdempotency(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		ca, _, na, _ := twoClients(t, db)
@@ -266,6 +273,7 @@ func TestPruneIdempotency(t *testing.T) {
 // TestAcceptRace: many requests with one key at the same moment create
 // exactly one acceptance, and every caller gets its record (CONTRACT §5.1).
 func TestAcceptRace(t *testing.T) {
+	t.Parallel()
 	const n = 50
 	forEachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
@@ -334,6 +342,7 @@ func TestAcceptRace(t *testing.T) {
 }
 
 func TestGetMessage(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		ca, cb, na, _ := twoClients(t, db)
@@ -372,6 +381,7 @@ func TestGetMessage(t *testing.T) {
 }
 
 func TestInsertInbound(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		ca, cb, na, _ := twoClients(t, db)

@@ -25,13 +25,6 @@ func scanNumber(row interface{ Scan(...any) error }) (platform.Number, error) {
 	return n, err
 }
 
-func emptyNull(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
-}
-
 // InsertNumber adds a number, to the inventory when APIClientID is empty.
 func (db *DB) InsertNumber(ctx context.Context, n platform.Number) error {
 	return insertNumber(ctx, db.w(), n)
@@ -147,13 +140,6 @@ func (db *DB) UpdateNumber(ctx context.Context, clientID, id string, u platform.
 		return notFoundOrNil(err, "update number "+id)
 	})
 	return n, err
-}
-
-func notFoundOrNil(err error, what string) error {
-	if err == nil {
-		return nil
-	}
-	return notFound(err, what)
 }
 
 // NumberAttrs are the operator-set attributes of a number (admin); nil

@@ -38,6 +38,7 @@ func queueN(t *testing.T, db *store.DB, n int) (platform.APIClient, platform.Num
 // Concurrent claimers (workers of one or several processes) never get the
 // same row.
 func TestClaimMessagesDisjoint(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T, db *store.DB) {
 		_, _, ids := queueN(t, db, 120)
 		var mu sync.Mutex
@@ -78,6 +79,7 @@ func TestClaimMessagesDisjoint(t *testing.T) {
 // A row whose lease expired (its worker died) is claimable again; one whose
 // lease holds is not; one not yet due is not.
 func TestClaimAfterLeaseExpiry(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		queueN(t, db, 1)
@@ -116,6 +118,7 @@ func TestClaimAfterLeaseExpiry(t *testing.T) {
 // Two workers racing to move one message on: exactly one transition
 // applies, so the message gets exactly one event per step (no repeat, no gap).
 func TestApplyTransitionsRace(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		c, n, _ := queueN(t, db, 20)
@@ -172,6 +175,7 @@ func TestApplyTransitionsRace(t *testing.T) {
 // Attempts are recorded; an attempt whose lease was lost does not change
 // the delivery; ListDeliveries, GetEvent, FailedEventsSince, ReplayEvents.
 func TestDeliveryAttemptsAndReplay(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		queueN(t, db, 1)
@@ -222,6 +226,7 @@ func TestDeliveryAttemptsAndReplay(t *testing.T) {
 }
 
 func TestQueueDepthListSentPrune(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		c, n, ids := queueN(t, db, 3)
@@ -278,6 +283,7 @@ func TestQueueDepthListSentPrune(t *testing.T) {
 }
 
 func TestAuthThrottle(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		keys := []string{"client:x", "addr:1.2.3.4"}
