@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/redcloud-core/redcloud/internal/store"
-	_ "modernc.org/sqlite"
 )
 
 func TestOpenMigratesAndIsReady(t *testing.T) {
@@ -87,6 +86,23 @@ func TestOpenPathNeedingEscapes(t *testing.T) {
 	must(t, raw.QueryRow(`SELECT COUNT(*) FROM accounts`).Scan(&n))
 	if n != 1 {
 		t.Errorf("the file at %q holds %d accounts, want 1", path, n)
+	}
+}
+
+// A new SQLite database is readable by its owner only: it holds webhook
+// secrets and message text.
+func TestNewSQLiteFileIsPrivate(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "private.db")
+	openSQLiteAt(t, path)
+	for _, f := range []string{path, path + "-wal"} {
+		fi, err := os.Stat(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if mode := fi.Mode().Perm(); mode&0o077 != 0 {
+			t.Errorf("%s: mode %o, want no group or other access", filepath.Base(f), mode)
+		}
 	}
 }
 
