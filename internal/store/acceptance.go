@@ -28,7 +28,11 @@ func (db *DB) Accept(ctx context.Context, a platform.Acceptance) (rec platform.I
 		if err != nil {
 			return fmt.Errorf("accept: insert idempotency key: %w", err)
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		n, err := res.RowsAffected()
+		if err != nil {
+			return fmt.Errorf("accept: insert idempotency key: %w", err)
+		}
+		if n == 0 {
 			return errKeyTaken
 		}
 		for _, m := range a.Messages {

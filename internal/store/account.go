@@ -11,7 +11,7 @@ import (
 func (db *DB) CreateAccount(ctx context.Context, a platform.Account) error {
 	_, err := db.w().exec(ctx, `INSERT INTO accounts (id, name, status, created_at) VALUES (?, ?, ?, ?)`,
 		a.ID, a.Name, a.Status, ms(a.CreatedAt))
-	if isUnique(err) {
+	if isUniqueViolation(err) {
 		return fmt.Errorf("create account %s: %w", a.ID, errConflict)
 	}
 	if err != nil {

@@ -16,13 +16,13 @@ func (db *DB) CreateAPIClient(ctx context.Context, c platform.APIClient) error {
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.ID, c.AccountID, c.Name, c.Status, c.SecretHash, joinCaps(c.Capabilities),
 		c.DeliveryURL, c.InboundURL, c.WebhookSecret, c.WebhookSecretNext, ms(c.CreatedAt))
-	if isUnique(err) {
+	if isUniqueViolation(err) {
 		return fmt.Errorf("create api client %s: %w", c.ID, errConflict)
 	}
+	if isForeignKeyViolation(err) {
+		return fmt.Errorf("create api client: account %s: %w", c.AccountID, errNotFound)
+	}
 	if err != nil {
-		if strings.Contains(err.Error(), "FOREIGN KEY") || strings.Contains(err.Error(), "23503") {
-			return fmt.Errorf("create api client: account %s: %w", c.AccountID, errNotFound)
-		}
 		return fmt.Errorf("create api client: %w", err)
 	}
 	return nil
@@ -97,15 +97,15 @@ func (db *DB) RotateAPIClientSecret(ctx context.Context, id, secretHash string) 
 		if err != nil {
 			return fmt.Errorf("rotate secret of api client %s: %w", id, err)
 		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return fmt.Errorf("rotate secret: api client %s: %w", id, errNotFound)
+		if err := changedOne(res, "rotate secret: api client "+id); err != nil {
+			return err
 		}
 		res, err = x.exec(ctx, `DELETE FROM tokens WHERE api_client_id = ?`, id)
 		if err != nil {
 			return fmt.Errorf("revoke tokens of api client %s: %w", id, err)
 		}
-		revoked, _ = res.RowsAffected()
-		return nil
+		revoked, err = res.RowsAffected()
+		return err
 	})
 	if err != nil {
 		return 0, err
@@ -133,8 +133,8 @@ func (db *DB) SetWebhookURLs(ctx context.Context, id string, delivery, inbound *
 			if err != nil {
 				return fmt.Errorf("set webhook urls: %w", err)
 			}
-			if n, _ := res.RowsAffected(); n != 1 {
-				return fmt.Errorf("set webhook urls: api client %s: %w", id, errNotFound)
+			if err := changedOne(res, "set webhook urls: api client "+id); err != nil {
+				return err
 			}
 		}
 		return nil

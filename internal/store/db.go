@@ -207,10 +207,7 @@ func (db *DB) updateOne(ctx context.Context, what, query string, args ...any) er
 	if err != nil {
 		return fmt.Errorf("update %s: %w", what, err)
 	}
-	if n, _ := res.RowsAffected(); n != 1 {
-		return fmt.Errorf("update %s: %w", what, errNotFound)
-	}
-	return nil
+	return changedOne(res, "update "+what)
 }
 
 // ms converts a time to stored unix milliseconds.
