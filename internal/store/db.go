@@ -35,6 +35,7 @@ type DB struct {
 	now     func() time.Time
 	group   *grouper
 
+	// readStmts and writeStmts are nil unless dialect.prepare.
 	readStmts, writeStmts *stmtCache
 }
 
@@ -58,7 +59,9 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 	if err := open(dsn); err != nil {
 		return nil, err
 	}
-	db.readStmts, db.writeStmts = newStmtCache(db.read), newStmtCache(db.write)
+	if db.dialect.prepare {
+		db.readStmts, db.writeStmts = newStmtCache(db.read), newStmtCache(db.write)
+	}
 	if err := db.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err

@@ -155,3 +155,18 @@ func openRaw(t *testing.T, path string) *sql.DB {
 	t.Cleanup(func() { raw.Close() })
 	return raw
 }
+
+// The store prepares and keeps its statements on SQLite only; on
+// PostgreSQL pgx's own per-connection cache does that already.
+func TestStatementCacheOnSQLiteOnly(t *testing.T) {
+	t.Parallel()
+	forEachDB(t, func(t *testing.T, db *store.DB) {
+		if got, want := store.CachesStatements(db), db.Dialect() == "sqlite"; got != want {
+			t.Errorf("%s: store statement cache = %v, want %v", db.Dialect(), got, want)
+		}
+		mkAccount(t, db, "acct_a") // and queries run either way
+		if accounts, err := db.ListAccounts(context.Background()); err != nil || len(accounts) != 1 {
+			t.Fatalf("ListAccounts = %v, %v", accounts, err)
+		}
+	})
+}

@@ -13,3 +13,7 @@ var (
 	IsUniqueViolation     = isUniqueViolation
 	IsForeignKeyViolation = isForeignKeyViolation
 )
+
+// CachesStatements reports whether the store keeps prepared statements of
+// its own (SQLite only: pgx caches them on PostgreSQL).
+func CachesStatements(db *DB) bool { return db.readStmts != nil && db.writeStmts != nil }

@@ -14,13 +14,13 @@ type querier interface {
 }
 
 // q runs queries on a pool or in a transaction with the dialect's
-// rebinding, through prepared statements: parsing SQL was a quarter of the
-// send path's CPU before statements were reused.
+// rebinding; on SQLite through the store's prepared statements (parsing SQL
+// was a quarter of the send path's CPU before statements were reused).
 type q struct {
 	querier
 	d     dialect
-	stmts *stmtCache
-	tx    *sql.Tx // nil outside a transaction
+	stmts *stmtCache // nil: run queries unprepared (the driver caches them)
+	tx    *sql.Tx    // nil outside a transaction
 }
 
 func (x q) stmt(ctx context.Context, query string) *sql.Stmt {
@@ -52,7 +52,8 @@ func (x q) row(ctx context.Context, query string, args ...any) *sql.Row {
 	return x.QueryRowContext(ctx, x.d.rebind(query), args...)
 }
 
-// stmtCache holds a pool's prepared statements by query text.
+// stmtCache holds a pool's prepared statements by query text. A nil
+// *stmtCache holds none: get returns nil, the other methods do nothing.
 type stmtCache struct {
 	pool    *sql.DB
 	mu      sync.Mutex
@@ -73,6 +74,9 @@ func newStmtCache(pool *sql.DB) *stmtCache {
 // only noted: preparing needs a connection of the pool, and SQLite's one
 // writer connection is the transaction's until it ends (see prepareNoted).
 func (c *stmtCache) get(ctx context.Context, query string, rebind func(string) string, inTx bool) *sql.Stmt {
+	if c == nil {
+		return nil
+	}
 	c.mu.Lock()
 	s, ok := c.m[query]
 	full := len(c.m) >= maxStmts
@@ -105,6 +109,9 @@ func (c *stmtCache) prepare(ctx context.Context, query string, rebind func(strin
 // prepareNoted prepares the queries first seen inside a transaction; it is
 // called once the transaction has ended and the connection is free.
 func (c *stmtCache) prepareNoted(rebind func(string) string) {
+	if c == nil {
+		return
+	}
 	c.mu.Lock()
 	var qs []string
 	for k := range c.pending {
@@ -118,6 +125,9 @@ func (c *stmtCache) prepareNoted(rebind func(string) string) {
 }
 
 func (c *stmtCache) close() {
+	if c == nil {
+		return
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for k, s := range c.m {
