@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net/url"
 	"os"
 	"strings"
@@ -33,6 +34,7 @@ type DB struct {
 	dialect dialect
 	dsn     string
 	now     func() time.Time
+	log     *slog.Logger
 	group   *grouper
 
 	// readStmts and writeStmts are nil unless dialect.prepare.
@@ -45,10 +47,14 @@ type Option func(*DB)
 // WithClock sets the clock used for created/updated times (tests).
 func WithClock(now func() time.Time) Option { return func(db *DB) { db.now = now } }
 
+// WithLogger sets where the store logs what it recovers from by itself (a
+// lost LISTEN connection); the default is slog.Default().
+func WithLogger(log *slog.Logger) Option { return func(db *DB) { db.log = log } }
+
 // Open opens the database named by dsn — a postgres:// or postgresql://
 // URL, or else a SQLite file path — and applies the migrations.
 func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
-	db := &DB{now: time.Now, dsn: dsn}
+	db := &DB{now: time.Now, dsn: dsn, log: slog.Default()}
 	for _, o := range opts {
 		o(db)
 	}
