@@ -3,7 +3,6 @@ package store_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
@@ -184,38 +183,27 @@ func deref(s *string) any {
 	return *s
 }
 
-// openAdminDB opens a fresh SQLite file holding one account and the API
-// clients named, each with one unexpired token; it returns the tokens by client.
-func openAdminDB(t *testing.T, clients ...string) (*store.DB, map[string]string) {
+// clientsWithTokens creates, in db, account acct_a and the API clients
+// named, each with one unexpired token; it returns the tokens by client.
+func clientsWithTokens(t *testing.T, db *store.DB, clients ...string) map[string]string {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "admin.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
 	now := time.Now()
-	if err := db.CreateAccount(ctx, platform.Account{ID: "acct_a", Name: "A", Status: redcloud.StatusActive, CreatedAt: now}); err != nil {
-		t.Fatal(err)
-	}
+	must(t, db.CreateAccount(ctx, platform.Account{ID: "acct_a", Name: "A", Status: redcloud.StatusActive, CreatedAt: now}))
 	tokens := map[string]string{}
 	for _, id := range clients {
-		if err := db.CreateAPIClient(ctx, platform.APIClient{
+		must(t, db.CreateAPIClient(ctx, platform.APIClient{
 			ID: id, AccountID: "acct_a", Name: id, Status: redcloud.StatusActive,
 			SecretHash: platform.HashSecret("old-" + id), Capabilities: platform.AllCapabilities,
 			WebhookSecret: platform.NewSecret(platform.PrefixWebhookSecret), CreatedAt: now,
-		}); err != nil {
-			t.Fatal(err)
-		}
+		}))
 		tok := platform.NewSecret(platform.PrefixToken)
-		if err := db.InsertToken(ctx, platform.Token{
+		must(t, db.InsertToken(ctx, platform.Token{
 			Hash: platform.HashSecret(tok), APIClientID: id, ExpiresAt: now.Add(time.Hour), CreatedAt: now,
-		}); err != nil {
-			t.Fatal(err)
-		}
+		}))
 		tokens[id] = tok
 	}
-	return db, tokens
+	return tokens
 }
 
 // tokenValid reports whether the token still authenticates.
@@ -230,40 +218,44 @@ func tokenValid(t *testing.T, db *store.DB, token string) bool {
 
 func TestRotateAPIClientSecret(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	db, tokens := openAdminDB(t, "rc_a", "rc_b")
+	forEachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		tokens := clientsWithTokens(t, db, "rc_a", "rc_b")
 
-	revoked, err := db.RotateAPIClientSecret(ctx, "rc_a", platform.HashSecret("new-rc_a"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if revoked != 1 {
-		t.Errorf("revoked = %d, want 1", revoked)
-	}
-	c, err := db.GetAPIClient(ctx, "rc_a")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !platform.SecretMatches("new-rc_a", c.SecretHash) || platform.SecretMatches("old-rc_a", c.SecretHash) {
-		t.Error("the stored hash is not the new secret's")
-	}
-	if tokenValid(t, db, tokens["rc_a"]) {
-		t.Error("a token issued before the rotation still works")
-	}
-	if !tokenValid(t, db, tokens["rc_b"]) {
-		t.Error("another client's token was revoked")
-	}
+		revoked, err := db.RotateAPIClientSecret(ctx, "rc_a", platform.HashSecret("new-rc_a"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if revoked != 1 {
+			t.Errorf("revoked = %d, want 1", revoked)
+		}
+		c, err := db.GetAPIClient(ctx, "rc_a")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !platform.SecretMatches("new-rc_a", c.SecretHash) || platform.SecretMatches("old-rc_a", c.SecretHash) {
+			t.Error("the stored hash is not the new secret's")
+		}
+		if tokenValid(t, db, tokens["rc_a"]) {
+			t.Error("a token issued before the rotation still works")
+		}
+		if !tokenValid(t, db, tokens["rc_b"]) {
+			t.Error("another client's token was revoked")
+		}
+	})
 }
 
 func TestRotateAPIClientSecretUnknownClient(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	db, tokens := openAdminDB(t, "rc_a")
-	_, err := db.RotateAPIClientSecret(ctx, "rc_nope", platform.HashSecret("x"))
-	if !errors.Is(err, platform.ErrNotFound) {
-		t.Fatalf("err = %v, want platform.ErrNotFound", err)
-	}
-	if !tokenValid(t, db, tokens["rc_a"]) {
-		t.Error("a failed rotation revoked tokens")
-	}
+	forEachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		tokens := clientsWithTokens(t, db, "rc_a")
+		_, err := db.RotateAPIClientSecret(ctx, "rc_nope", platform.HashSecret("x"))
+		if !errors.Is(err, platform.ErrNotFound) {
+			t.Fatalf("err = %v, want platform.ErrNotFound", err)
+		}
+		if !tokenValid(t, db, tokens["rc_a"]) {
+			t.Error("a failed rotation revoked tokens")
+		}
+	})
 }
