@@ -48,8 +48,14 @@ type Option func(*DB)
 func WithClock(now func() time.Time) Option { return func(db *DB) { db.now = now } }
 
 // WithLogger sets where the store logs what it recovers from by itself (a
-// lost LISTEN connection); the default is slog.Default().
-func WithLogger(log *slog.Logger) Option { return func(db *DB) { db.log = log } }
+// lost LISTEN connection); the default (and for nil) is slog.Default().
+func WithLogger(log *slog.Logger) Option {
+	return func(db *DB) {
+		if log != nil {
+			db.log = log
+		}
+	}
+}
 
 // Open opens the database named by dsn — a postgres:// or postgresql://
 // URL, or else a SQLite file path — and applies the migrations.
