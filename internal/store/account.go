@@ -3,21 +3,15 @@ package store
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/redcloud-core/redcloud/internal/platform"
-)
-
-var (
-	errNotFound = platform.ErrNotFound
-	errConflict = platform.ErrConflict
 )
 
 // CreateAccount inserts an account.
 func (db *DB) CreateAccount(ctx context.Context, a platform.Account) error {
 	_, err := db.w().exec(ctx, `INSERT INTO accounts (id, name, status, created_at) VALUES (?, ?, ?, ?)`,
 		a.ID, a.Name, a.Status, ms(a.CreatedAt))
-	if isUnique(err) {
+	if isUniqueViolation(err) {
 		return fmt.Errorf("create account %s: %w", a.ID, errConflict)
 	}
 	if err != nil {
@@ -49,25 +43,4 @@ func (db *DB) ListAccounts(ctx context.Context) ([]platform.Account, error) {
 		out = append(out, a)
 	}
 	return out, rows.Err()
-}
-
-// updateOne runs an UPDATE that must change exactly one row.
-func (db *DB) updateOne(ctx context.Context, what, query string, args ...any) error {
-	res, err := db.w().exec(ctx, query, args...)
-	if err != nil {
-		return fmt.Errorf("update %s: %w", what, err)
-	}
-	if n, _ := res.RowsAffected(); n != 1 {
-		return fmt.Errorf("update %s: %w", what, errNotFound)
-	}
-	return nil
-}
-
-// isUnique reports whether err is a unique or primary-key violation.
-func isUnique(err error) bool {
-	if err == nil {
-		return false
-	}
-	s := err.Error()
-	return strings.Contains(s, "UNIQUE constraint failed") || strings.Contains(s, "SQLSTATE 23505")
 }

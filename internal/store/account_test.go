@@ -11,6 +11,7 @@ import (
 )
 
 func TestAccounts(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		list, err := db.ListAccounts(ctx)

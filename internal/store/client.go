@@ -16,13 +16,13 @@ func (db *DB) CreateAPIClient(ctx context.Context, c platform.APIClient) error {
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.ID, c.AccountID, c.Name, c.Status, c.SecretHash, joinCaps(c.Capabilities),
 		c.DeliveryURL, c.InboundURL, c.WebhookSecret, c.WebhookSecretNext, ms(c.CreatedAt))
-	if isUnique(err) {
+	if isUniqueViolation(err) {
 		return fmt.Errorf("create api client %s: %w", c.ID, errConflict)
 	}
+	if isForeignKeyViolation(err) {
+		return fmt.Errorf("create api client: account %s: %w", c.AccountID, errNotFound)
+	}
 	if err != nil {
-		if strings.Contains(err.Error(), "FOREIGN KEY") || strings.Contains(err.Error(), "23503") {
-			return fmt.Errorf("create api client: account %s: %w", c.AccountID, errNotFound)
-		}
 		return fmt.Errorf("create api client: %w", err)
 	}
 	return nil
@@ -86,6 +86,33 @@ func (db *DB) SetAPIClientSecret(ctx context.Context, id, secretHash string) err
 	return db.updateOne(ctx, "api client "+id, `UPDATE api_clients SET secret_hash = ? WHERE id = ?`, secretHash, id)
 }
 
+// RotateAPIClientSecret replaces an API client's secret hash and revokes
+// every access token issued to it, in one transaction, so that nothing
+// obtained with the old secret keeps working. It returns how many tokens it
+// revoked; platform.ErrNotFound for an unknown client.
+func (db *DB) RotateAPIClientSecret(ctx context.Context, id, secretHash string) (int64, error) {
+	var revoked int64
+	err := db.tx(ctx, func(x q) error {
+		res, err := x.exec(ctx, `UPDATE api_clients SET secret_hash = ? WHERE id = ?`, secretHash, id)
+		if err != nil {
+			return fmt.Errorf("rotate secret of api client %s: %w", id, err)
+		}
+		if err := changedOne(res, "rotate secret: api client "+id); err != nil {
+			return err
+		}
+		res, err = x.exec(ctx, `DELETE FROM tokens WHERE api_client_id = ?`, id)
+		if err != nil {
+			return fmt.Errorf("revoke tokens of api client %s: %w", id, err)
+		}
+		revoked, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	return revoked, nil
+}
+
 // SetCapabilities replaces an API client's capabilities.
 func (db *DB) SetCapabilities(ctx context.Context, id string, caps []string) error {
 	return db.updateOne(ctx, "api client "+id, `UPDATE api_clients SET capabilities = ? WHERE id = ?`, joinCaps(caps), id)
@@ -106,8 +133,8 @@ func (db *DB) SetWebhookURLs(ctx context.Context, id string, delivery, inbound *
 			if err != nil {
 				return fmt.Errorf("set webhook urls: %w", err)
 			}
-			if n, _ := res.RowsAffected(); n != 1 {
-				return fmt.Errorf("set webhook urls: api client %s: %w", id, errNotFound)
+			if err := changedOne(res, "set webhook urls: api client "+id); err != nil {
+				return err
 			}
 		}
 		return nil

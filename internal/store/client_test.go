@@ -2,8 +2,10 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/redcloud-core/redcloud"
 	"github.com/redcloud-core/redcloud/internal/platform"
@@ -11,6 +13,7 @@ import (
 )
 
 func TestAPIClientCreateGetList(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		mkAccount(t, db, "acct_a")
@@ -54,6 +57,7 @@ func TestAPIClientCreateGetList(t *testing.T) {
 }
 
 func TestAPIClientStatusSecretCapabilities(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		mkAccount(t, db, "acct_a")
@@ -104,6 +108,7 @@ func TestAPIClientStatusSecretCapabilities(t *testing.T) {
 }
 
 func TestSetWebhookURLs(t *testing.T) {
+	t.Parallel()
 	d1, i1, d2 := "https://h.example/d1", "https://h.example/i1", "https://h.example/d2"
 	steps := []struct {
 		name              string
@@ -140,6 +145,7 @@ func TestSetWebhookURLs(t *testing.T) {
 }
 
 func TestWebhookSecretRotation(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		mkAccount(t, db, "acct_a")
@@ -175,4 +181,81 @@ func deref(s *string) any {
 		return nil
 	}
 	return *s
+}
+
+// clientsWithTokens creates, in db, account acct_a and the API clients
+// named, each with one unexpired token; it returns the tokens by client.
+func clientsWithTokens(t *testing.T, db *store.DB, clients ...string) map[string]string {
+	t.Helper()
+	ctx := context.Background()
+	now := time.Now()
+	must(t, db.CreateAccount(ctx, platform.Account{ID: "acct_a", Name: "A", Status: redcloud.StatusActive, CreatedAt: now}))
+	tokens := map[string]string{}
+	for _, id := range clients {
+		must(t, db.CreateAPIClient(ctx, platform.APIClient{
+			ID: id, AccountID: "acct_a", Name: id, Status: redcloud.StatusActive,
+			SecretHash: platform.HashSecret("old-" + id), Capabilities: platform.AllCapabilities,
+			WebhookSecret: platform.NewSecret(platform.PrefixWebhookSecret), CreatedAt: now,
+		}))
+		tok := platform.NewSecret(platform.PrefixToken)
+		must(t, db.InsertToken(ctx, platform.Token{
+			Hash: platform.HashSecret(tok), APIClientID: id, ExpiresAt: now.Add(time.Hour), CreatedAt: now,
+		}))
+		tokens[id] = tok
+	}
+	return tokens
+}
+
+// tokenValid reports whether the token still authenticates.
+func tokenValid(t *testing.T, db *store.DB, token string) bool {
+	t.Helper()
+	_, _, err := db.LookupToken(context.Background(), platform.HashSecret(token), time.Now())
+	if err != nil && !errors.Is(err, platform.ErrNotFound) {
+		t.Fatal(err)
+	}
+	return err == nil
+}
+
+func TestRotateAPIClientSecret(t *testing.T) {
+	t.Parallel()
+	forEachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		tokens := clientsWithTokens(t, db, "rc_a", "rc_b")
+
+		revoked, err := db.RotateAPIClientSecret(ctx, "rc_a", platform.HashSecret("new-rc_a"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if revoked != 1 {
+			t.Errorf("revoked = %d, want 1", revoked)
+		}
+		c, err := db.GetAPIClient(ctx, "rc_a")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !platform.SecretMatches("new-rc_a", c.SecretHash) || platform.SecretMatches("old-rc_a", c.SecretHash) {
+			t.Error("the stored hash is not the new secret's")
+		}
+		if tokenValid(t, db, tokens["rc_a"]) {
+			t.Error("a token issued before the rotation still works")
+		}
+		if !tokenValid(t, db, tokens["rc_b"]) {
+			t.Error("another client's token was revoked")
+		}
+	})
+}
+
+func TestRotateAPIClientSecretUnknownClient(t *testing.T) {
+	t.Parallel()
+	forEachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		tokens := clientsWithTokens(t, db, "rc_a")
+		_, err := db.RotateAPIClientSecret(ctx, "rc_nope", platform.HashSecret("x"))
+		if !errors.Is(err, platform.ErrNotFound) {
+			t.Fatalf("err = %v, want platform.ErrNotFound", err)
+		}
+		if !tokenValid(t, db, tokens["rc_a"]) {
+			t.Error("a failed rotation revoked tokens")
+		}
+	})
 }

@@ -10,10 +10,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net/url"
 	"os"
 	"strings"
-	"sync"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -34,8 +34,10 @@ type DB struct {
 	dialect dialect
 	dsn     string
 	now     func() time.Time
+	log     *slog.Logger
 	group   *grouper
 
+	// readStmts and writeStmts are nil unless dialect.prepare.
 	readStmts, writeStmts *stmtCache
 }
 
@@ -45,10 +47,20 @@ type Option func(*DB)
 // WithClock sets the clock used for created/updated times (tests).
 func WithClock(now func() time.Time) Option { return func(db *DB) { db.now = now } }
 
+// WithLogger sets where the store logs what it recovers from by itself (a
+// lost LISTEN connection); the default (and for nil) is slog.Default().
+func WithLogger(log *slog.Logger) Option {
+	return func(db *DB) {
+		if log != nil {
+			db.log = log
+		}
+	}
+}
+
 // Open opens the database named by dsn — a postgres:// or postgresql://
 // URL, or else a SQLite file path — and applies the migrations.
 func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
-	db := &DB{now: time.Now, dsn: dsn}
+	db := &DB{now: time.Now, dsn: dsn, log: slog.Default()}
 	for _, o := range opts {
 		o(db)
 	}
@@ -59,7 +71,9 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 	if err := open(dsn); err != nil {
 		return nil, err
 	}
-	db.readStmts, db.writeStmts = newStmtCache(db.read), newStmtCache(db.write)
+	if db.dialect.prepare {
+		db.readStmts, db.writeStmts = newStmtCache(db.read), newStmtCache(db.write)
+	}
 	if err := db.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -185,177 +199,6 @@ func (db *DB) Close() error {
 // Dialect returns "sqlite" or "postgres".
 func (db *DB) Dialect() string { return db.dialect.name }
 
-// dialect is the small table of what differs between the databases.
-type dialect struct {
-	name  string
-	goose goose.Dialect
-	// rebind rewrites '?' placeholders for the driver.
-	rebind func(string) string
-	// skipLocked ends a claiming subquery: PostgreSQL skips rows another
-	// transaction holds; SQLite has a single writer and needs nothing.
-	skipLocked string
-	// notify, run inside a transaction that creates work, wakes the workers
-	// of every process when it commits.
-	notify string
-	// committers is how many group-commit transactions may run at once, and
-	// maxGroup how many writes one may hold. SQLite has one writer: one
-	// committer batches up to 128 writes per fsync. PostgreSQL already
-	// flushes concurrent commits together, and batching there would let two
-	// batches lock rows (the same Idempotency-Key sent to two processes) in
-	// opposite orders and deadlock: one write per transaction, many at once.
-	committers, maxGroup int
-}
-
-var (
-	sqliteDialect   = dialect{name: "sqlite", goose: goose.DialectSQLite3, rebind: func(q string) string { return q }, committers: 1, maxGroup: 128}
-	postgresDialect = dialect{name: "postgres", goose: goose.DialectPostgres, rebind: postgresRebind,
-		skipLocked: " FOR UPDATE SKIP LOCKED", notify: "SELECT pg_notify('" + notifyChannel + "', '')", committers: 24, maxGroup: 1}
-)
-
-// notifyChannel is the LISTEN/NOTIFY channel for new work.
-const notifyChannel = "redcloud_work"
-
-// postgresRebind turns '?' into $1, $2, … (queries hold no '?' literals).
-func postgresRebind(q string) string {
-	var b strings.Builder
-	n := 0
-	for i := 0; i < len(q); i++ {
-		if q[i] == '?' {
-			n++
-			fmt.Fprintf(&b, "$%d", n)
-			continue
-		}
-		b.WriteByte(q[i])
-	}
-	return b.String()
-}
-
-// querier is what both *sql.DB and *sql.Tx offer.
-type querier interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
-// q runs queries on a pool or in a transaction with the dialect's
-// rebinding, through prepared statements: parsing SQL was a quarter of the
-// send path's CPU before statements were reused.
-type q struct {
-	querier
-	d     dialect
-	stmts *stmtCache
-	tx    *sql.Tx // nil outside a transaction
-}
-
-func (x q) stmt(ctx context.Context, query string) *sql.Stmt {
-	s := x.stmts.get(ctx, query, x.d.rebind, x.tx != nil)
-	if s != nil && x.tx != nil {
-		return x.tx.StmtContext(ctx, s) // closed with the transaction
-	}
-	return s
-}
-
-func (x q) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	if s := x.stmt(ctx, query); s != nil {
-		return s.ExecContext(ctx, args...)
-	}
-	return x.ExecContext(ctx, x.d.rebind(query), args...)
-}
-
-func (x q) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if s := x.stmt(ctx, query); s != nil {
-		return s.QueryContext(ctx, args...)
-	}
-	return x.QueryContext(ctx, x.d.rebind(query), args...)
-}
-
-func (x q) row(ctx context.Context, query string, args ...any) *sql.Row {
-	if s := x.stmt(ctx, query); s != nil {
-		return s.QueryRowContext(ctx, args...)
-	}
-	return x.QueryRowContext(ctx, x.d.rebind(query), args...)
-}
-
-// stmtCache holds a pool's prepared statements by query text.
-type stmtCache struct {
-	pool    *sql.DB
-	mu      sync.Mutex
-	m       map[string]*sql.Stmt
-	pending map[string]bool // first seen inside a transaction
-}
-
-// maxStmts bounds the cache; queries built with variable IN lists beyond
-// it simply run unprepared.
-const maxStmts = 512
-
-func newStmtCache(pool *sql.DB) *stmtCache {
-	return &stmtCache{pool: pool, m: map[string]*sql.Stmt{}, pending: map[string]bool{}}
-}
-
-// get returns the prepared statement of query, or nil when there is none
-// yet (the caller runs the query unprepared). Inside a transaction a miss is
-// only noted: preparing needs a connection of the pool, and SQLite's one
-// writer connection is the transaction's until it ends (see prepareNoted).
-func (c *stmtCache) get(ctx context.Context, query string, rebind func(string) string, inTx bool) *sql.Stmt {
-	c.mu.Lock()
-	s, ok := c.m[query]
-	full := len(c.m) >= maxStmts
-	if !ok && inTx && !full {
-		c.pending[query] = true
-	}
-	c.mu.Unlock()
-	if ok || inTx || full {
-		return s
-	}
-	return c.prepare(ctx, query, rebind)
-}
-
-// prepare prepares query on the pool, without holding the lock meanwhile.
-func (c *stmtCache) prepare(ctx context.Context, query string, rebind func(string) string) *sql.Stmt {
-	s, err := c.pool.PrepareContext(ctx, rebind(query))
-	if err != nil {
-		return nil
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if prev, ok := c.m[query]; ok {
-		s.Close()
-		return prev
-	}
-	c.m[query] = s
-	return s
-}
-
-// prepareNoted prepares the queries first seen inside a transaction; it is
-// called once the transaction has ended and the connection is free.
-func (c *stmtCache) prepareNoted(rebind func(string) string) {
-	c.mu.Lock()
-	var qs []string
-	for k := range c.pending {
-		qs = append(qs, k)
-		delete(c.pending, k)
-	}
-	c.mu.Unlock()
-	for _, k := range qs {
-		c.prepare(context.Background(), k, rebind)
-	}
-}
-
-func (c *stmtCache) close() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for k, s := range c.m {
-		s.Close()
-		delete(c.m, k)
-	}
-}
-
-func (db *DB) r() q { return q{querier: db.read, d: db.dialect, stmts: db.readStmts} }
-func (db *DB) w() q { return q{querier: db.write, d: db.dialect, stmts: db.writeStmts} }
-
-// inTx returns a q running in transaction t on the writer.
-func (db *DB) inTx(t *sql.Tx) q { return q{querier: t, d: db.dialect, stmts: db.writeStmts, tx: t} }
-
 // tx runs fn in a write transaction, committing when it returns nil.
 func (db *DB) tx(ctx context.Context, fn func(q) error) error {
 	t, err := db.write.BeginTx(ctx, nil)
@@ -371,6 +214,15 @@ func (db *DB) tx(ctx context.Context, fn func(q) error) error {
 		return fmt.Errorf("commit: %w: %w", ErrOutcomeUnknown, err)
 	}
 	return nil
+}
+
+// updateOne runs an UPDATE that must change exactly one row.
+func (db *DB) updateOne(ctx context.Context, what, query string, args ...any) error {
+	res, err := db.w().exec(ctx, query, args...)
+	if err != nil {
+		return fmt.Errorf("update %s: %w", what, err)
+	}
+	return changedOne(res, "update "+what)
 }
 
 // ms converts a time to stored unix milliseconds.
@@ -395,12 +247,16 @@ func nullStr(s sql.NullString) *string {
 	return &v
 }
 
-func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
-
-// notFound maps sql.ErrNoRows to platform.ErrNotFound.
-func notFound(err error, what string) error {
-	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("%s: %w", what, errNotFound)
+func emptyNull(s string) any {
+	if s == "" {
+		return nil
 	}
-	return fmt.Errorf("%s: %w", what, err)
+	return s
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }

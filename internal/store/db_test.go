@@ -9,10 +9,10 @@ import (
 	"testing"
 
 	"github.com/redcloud-core/redcloud/internal/store"
-	_ "modernc.org/sqlite"
 )
 
 func TestOpenMigratesAndIsReady(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		must(t, db.Ready(ctx))
@@ -27,6 +27,7 @@ func TestOpenMigratesAndIsReady(t *testing.T) {
 }
 
 func TestReadyFailsOnClosedStore(t *testing.T) {
+	t.Parallel()
 	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "t.db"))
 	must(t, err)
 	must(t, db.Close())
@@ -36,6 +37,7 @@ func TestReadyFailsOnClosedStore(t *testing.T) {
 }
 
 func TestOpenErrors(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	for _, path := range []string{"", filepath.Join(t.TempDir(), "missing-dir", "t.db")} {
 		if db, err := store.Open(ctx, path); err == nil {
@@ -46,6 +48,7 @@ func TestOpenErrors(t *testing.T) {
 }
 
 func TestReopenExistingFile(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "t.db")
 	db, err := store.Open(ctx, path)
@@ -69,6 +72,7 @@ func TestReopenExistingFile(t *testing.T) {
 }
 
 func TestOpenPathNeedingEscapes(t *testing.T) {
+	t.Parallel()
 	// The path becomes a file: URI; '?', '#' and '%' must not end it.
 	path := filepath.Join(t.TempDir(), "a b?c#d%e.db")
 	db := openSQLiteAt(t, path)
@@ -85,9 +89,27 @@ func TestOpenPathNeedingEscapes(t *testing.T) {
 	}
 }
 
+// A new SQLite database is readable by its owner only: it holds webhook
+// secrets and message text.
+func TestNewSQLiteFileIsPrivate(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "private.db")
+	openSQLiteAt(t, path)
+	for _, f := range []string{path, path + "-wal"} {
+		fi, err := os.Stat(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if mode := fi.Mode().Perm(); mode&0o077 != 0 {
+			t.Errorf("%s: mode %o, want no group or other access", filepath.Base(f), mode)
+		}
+	}
+}
+
 // TestSQLitePragmas checks that WAL mode and synchronous=FULL (a 202 must
 // survive power loss) are in effect on the writer and on every reader.
 func TestSQLitePragmas(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "t.db")
 	db := openSQLiteAt(t, path)
@@ -132,4 +154,19 @@ func openRaw(t *testing.T, path string) *sql.DB {
 	must(t, err)
 	t.Cleanup(func() { raw.Close() })
 	return raw
+}
+
+// The store prepares and keeps its statements on SQLite only; on
+// PostgreSQL pgx's own per-connection cache does that already.
+func TestStatementCacheOnSQLiteOnly(t *testing.T) {
+	t.Parallel()
+	forEachDB(t, func(t *testing.T, db *store.DB) {
+		if got, want := store.CachesStatements(db), db.Dialect() == "sqlite"; got != want {
+			t.Errorf("%s: store statement cache = %v, want %v", db.Dialect(), got, want)
+		}
+		mkAccount(t, db, "acct_a") // and queries run either way
+		if accounts, err := db.ListAccounts(context.Background()); err != nil || len(accounts) != 1 {
+			t.Fatalf("ListAccounts = %v, %v", accounts, err)
+		}
+	})
 }

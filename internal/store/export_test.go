@@ -4,5 +4,16 @@ import "database/sql"
 
 // Handles returns the store's writer and reader pools, so that external
 // tests can check what the store API does not show (per-connection
-// pragmas, row counts). Tests only read through them.
+// pragmas, row counts). Tests only read through them, save to provoke
+// failures.
 func Handles(db *DB) (write, read *sql.DB) { return db.write, db.read }
+
+// The detection of broken constraints, for errors_test.go.
+var (
+	IsUniqueViolation     = isUniqueViolation
+	IsForeignKeyViolation = isForeignKeyViolation
+)
+
+// CachesStatements reports whether the store keeps prepared statements of
+// its own (SQLite only: pgx caches them on PostgreSQL).
+func CachesStatements(db *DB) bool { return db.readStmts != nil && db.writeStmts != nil }

@@ -13,6 +13,7 @@ import (
 // Concurrent writes share transactions (group commit); a write that fails
 // inside a shared transaction rolls back alone and the others commit.
 func TestGroupCommitIsolatesFailures(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		c, _, na, _ := twoClients(t, db)

@@ -14,30 +14,35 @@ import (
 )
 
 // testDatabases are the databases every store test runs against, each a
-// function that opens a fresh, empty, migrated store for one test: every
-// test written with forEachDB is a conformance test of both dialects.
+// function that returns the DSN of a fresh, empty database for one test:
+// every test written with forEachDB is a conformance test of both dialects.
 // PostgreSQL tests skip without REDCLOUD_TEST_POSTGRES_URL; CI sets it.
 var testDatabases = []struct {
 	name string
-	open func(t *testing.T) *store.DB
+	dsn  func(t testing.TB) string
 }{
-	{"sqlite", openTest},
-	{"postgres", openPostgresTest},
+	{"sqlite", storetest.SQLite},
+	{"postgres", storetest.Postgres},
 }
 
-// openPostgresTest opens a store on a schema of the test's own.
-func openPostgresTest(t *testing.T) *store.DB {
-	t.Helper()
-	return openSQLiteAt(t, storetest.Postgres(t))
-}
-
-// forEachDB runs fn as a subtest against a fresh store on each database in
-// testDatabases. Tests written this way must use only the store API (and
-// placeholder-free SQL through countRows), never a dialect's specifics.
+// forEachDB runs fn as a parallel subtest against a fresh store on each
+// database in testDatabases. Tests written this way must use only the store
+// API (and placeholder-free SQL through countRows), never a dialect's
+// specifics.
 func forEachDB(t *testing.T, fn func(t *testing.T, db *store.DB)) {
 	t.Helper()
+	forEachDSN(t, func(t *testing.T, dsn string) { fn(t, openSQLiteAt(t, dsn)) })
+}
+
+// forEachDSN is forEachDB for tests that open the database themselves
+// (several stores on one database, a store closed on purpose).
+func forEachDSN(t *testing.T, fn func(t *testing.T, dsn string)) {
+	t.Helper()
 	for _, d := range testDatabases {
-		t.Run(d.name, func(t *testing.T) { fn(t, d.open(t)) })
+		t.Run(d.name, func(t *testing.T) {
+			t.Parallel()
+			fn(t, d.dsn(t))
+		})
 	}
 }
 

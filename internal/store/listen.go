@@ -21,43 +21,69 @@ func notifyWork(ctx context.Context, x q) error {
 	return nil
 }
 
+// listenApplication is the application_name of the LISTEN connection (when
+// the DSN names none), so that operators can tell it apart in
+// pg_stat_activity.
+const listenApplication = "redcloud listen"
+
+// The wait before listening again after a failure doubles from
+// listenBackoffMin up to listenBackoffMax, and starts again from
+// listenBackoffMin once a connection is listening.
+const (
+	listenBackoffMin = 100 * time.Millisecond
+	listenBackoffMax = 5 * time.Second
+)
+
 // Listen calls wake whenever another process commits new work, until ctx
-// ends. On SQLite it returns at once. A lost connection is re-established;
-// wake is also called after each reconnect, since notifications may have
-// been missed meanwhile.
+// ends. On SQLite it returns at once. A failure (the connection cannot be
+// made, or is lost) is logged and Listen tries again after a backoff; wake is
+// also called after each (re)connect, since notifications may have been
+// missed meanwhile. Until then the callers' polling covers the gap.
 func (db *DB) Listen(ctx context.Context, wake func()) {
 	if db.dialect.notify == "" {
 		return
 	}
-	backoff := 100 * time.Millisecond
-	for ctx.Err() == nil {
-		err := db.listenOnce(ctx, wake)
+	backoff := listenBackoffMin
+	for {
+		listened, err := db.listenOnce(ctx, wake)
 		if ctx.Err() != nil {
 			return
 		}
-		_ = err // the caller's poll covers the gap; retry with backoff
+		if listened {
+			backoff = listenBackoffMin
+		}
+		db.log.Warn("store: listening for new work failed; polling meanwhile", "err", err, "retryIn", backoff)
 		select {
 		case <-ctx.Done():
 			return
 		case <-time.After(backoff):
 		}
-		backoff = min(2*backoff, 5*time.Second)
+		backoff = min(2*backoff, listenBackoffMax)
 	}
 }
 
-func (db *DB) listenOnce(ctx context.Context, wake func()) error {
-	conn, err := pgx.Connect(ctx, db.dsn)
+// listenOnce listens on one connection until it fails; listened reports
+// whether LISTEN had succeeded on it.
+func (db *DB) listenOnce(ctx context.Context, wake func()) (listened bool, err error) {
+	cfg, err := pgx.ParseConfig(db.dsn)
 	if err != nil {
-		return err
+		return false, fmt.Errorf("listen: %w", err)
+	}
+	if cfg.RuntimeParams["application_name"] == "" {
+		cfg.RuntimeParams["application_name"] = listenApplication
+	}
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return false, fmt.Errorf("listen: %w", err)
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
 	if _, err := conn.Exec(ctx, "LISTEN "+notifyChannel); err != nil {
-		return err
+		return false, fmt.Errorf("listen: %w", err)
 	}
 	wake()
 	for {
 		if _, err := conn.WaitForNotification(ctx); err != nil {
-			return err
+			return true, fmt.Errorf("listen: wait for notification: %w", err)
 		}
 		wake()
 	}

@@ -25,13 +25,6 @@ func scanNumber(row interface{ Scan(...any) error }) (platform.Number, error) {
 	return n, err
 }
 
-func emptyNull(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
-}
-
 // InsertNumber adds a number, to the inventory when APIClientID is empty.
 func (db *DB) InsertNumber(ctx context.Context, n platform.Number) error {
 	return insertNumber(ctx, db.w(), n)
@@ -55,7 +48,7 @@ func insertNumber(ctx context.Context, x q, n platform.Number) error {
 		n.ID, n.E164, emptyNull(n.APIClientID), n.Status, n.CampaignRegID, b2i(n.SMSEnabled), b2i(n.MMSEnabled),
 		n.WebhookInboundOverride, n.WebhookDeliveryOverride, n.NPA, n.NXX, n.City, strings.ToUpper(n.State),
 		n.ZipCode, n.RateCenter, ms(n.CreatedAt))
-	if isUnique(err) {
+	if isUniqueViolation(err) {
 		return fmt.Errorf("insert number %s (%s): %w", n.ID, n.E164, errConflict)
 	}
 	if err != nil {
@@ -138,8 +131,8 @@ func (db *DB) UpdateNumber(ctx context.Context, clientID, id string, u platform.
 			if err != nil {
 				return fmt.Errorf("update number: %w", err)
 			}
-			if k, _ := res.RowsAffected(); k != 1 {
-				return fmt.Errorf("update number %s: %w", id, errNotFound)
+			if err := changedOne(res, "update number "+id); err != nil {
+				return err
 			}
 		}
 		var err error
@@ -147,13 +140,6 @@ func (db *DB) UpdateNumber(ctx context.Context, clientID, id string, u platform.
 		return notFoundOrNil(err, "update number "+id)
 	})
 	return n, err
-}
-
-func notFoundOrNil(err error, what string) error {
-	if err == nil {
-		return nil
-	}
-	return notFound(err, what)
 }
 
 // NumberAttrs are the operator-set attributes of a number (admin); nil
@@ -198,12 +184,18 @@ func (db *DB) AssignNumber(ctx context.Context, id, clientID string) error {
 		if owner.Valid && owner.String != clientID {
 			return fmt.Errorf("assign number %s: assigned to %s: %w", id, owner.String, errConflict)
 		}
+		// A failed read is that failure, not a missing client.
 		var exists int
-		if err := x.row(ctx, `SELECT COUNT(*) FROM api_clients WHERE id = ?`, clientID).Scan(&exists); err != nil || exists == 0 {
-			return notFound(sql.ErrNoRows, "assign number: api client "+clientID)
+		if err := x.row(ctx, `SELECT COUNT(*) FROM api_clients WHERE id = ?`, clientID).Scan(&exists); err != nil {
+			return fmt.Errorf("assign number %s: %w", id, err)
 		}
-		_, err := x.exec(ctx, `UPDATE numbers SET api_client_id = ? WHERE id = ?`, clientID, id)
-		return err
+		if exists == 0 {
+			return fmt.Errorf("assign number %s: api client %s: %w", id, clientID, errNotFound)
+		}
+		if _, err := x.exec(ctx, `UPDATE numbers SET api_client_id = ? WHERE id = ?`, clientID, id); err != nil {
+			return fmt.Errorf("assign number %s: %w", id, err)
+		}
+		return nil
 	})
 }
 

@@ -13,6 +13,7 @@ import (
 )
 
 func TestNumberInsertGet(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		mkAccount(t, db, "acct_a")
@@ -53,6 +54,7 @@ func TestNumberInsertGet(t *testing.T) {
 }
 
 func TestInsertNumbersAllOrNothing(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		batch := []platform.Number{
@@ -81,6 +83,7 @@ func TestInsertNumbersAllOrNothing(t *testing.T) {
 }
 
 func TestListAndCountNumbers(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		mkAccount(t, db, "acct_a")
@@ -145,6 +148,7 @@ func ids(ns []platform.Number) []string {
 }
 
 func TestUpdateNumber(t *testing.T) {
+	t.Parallel()
 	set := func(s string) **string { return ptr(&s) }
 	clear := ptr[*string](nil)
 	steps := []struct {
@@ -202,6 +206,7 @@ func TestUpdateNumber(t *testing.T) {
 }
 
 func TestSetNumberAttrs(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		_, _, na, _ := twoClients(t, db)
@@ -241,6 +246,7 @@ func TestSetNumberAttrs(t *testing.T) {
 }
 
 func TestAssignUnassignNumber(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		_, _, _, nb := twoClients(t, db)
@@ -314,6 +320,7 @@ func searchInventory() []platform.Number {
 }
 
 func TestSearchInventory(t *testing.T) {
+	t.Parallel()
 	g := func(npa, nxx, city, rc, zip string, numbers ...string) redcloud.NumberGroup {
 		return redcloud.NumberGroup{NPA: npa, NXX: nxx, City: city, State: "TX", RateCenter: rc, ZipCode: zip,
 			Count: len(numbers), Numbers: numbers}
@@ -366,6 +373,7 @@ func TestSearchInventory(t *testing.T) {
 }
 
 func TestSearchInventoryDefaultLimit(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		var ns []platform.Number

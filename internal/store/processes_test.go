@@ -15,6 +15,7 @@ import (
 // Both accept the same keys at once, in opposite orders: exactly one
 // acceptance per key, no deadlock, no error.
 func TestPostgresTwoProcessesSameKeys(t *testing.T) {
+	t.Parallel()
 	dsn := storetest.Postgres(t)
 	a, b := openSQLiteAt(t, dsn), openSQLiteAt(t, dsn)
 	c, _, na, _ := twoClients(t, a)

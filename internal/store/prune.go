@@ -61,13 +61,3 @@ func (db *DB) PruneMessages(ctx context.Context, before time.Time, batch int) (i
 		}
 	}
 }
-
-// QueueDepth counts the work waiting: QUEUED messages and PENDING deliveries.
-func (db *DB) QueueDepth(ctx context.Context) (messages, deliveries int, err error) {
-	err = db.r().row(ctx, `SELECT (SELECT COUNT(*) FROM messages WHERE status = 'QUEUED'),
-		(SELECT COUNT(*) FROM deliveries WHERE state = 'PENDING')`).Scan(&messages, &deliveries)
-	if err != nil {
-		err = fmt.Errorf("queue depth: %w", err)
-	}
-	return messages, deliveries, err
-}

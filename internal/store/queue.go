@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/redcloud-core/redcloud"
 	"github.com/redcloud-core/redcloud/internal/platform"
 )
 
@@ -126,46 +125,6 @@ func applyTransition(ctx context.Context, x q, t Transition) (bool, error) {
 	return true, nil
 }
 
-// GetMessageByID returns a message whoever owns it (pipeline use).
-func (db *DB) GetMessageByID(ctx context.Context, id string) (platform.Message, error) {
-	m, err := scanMessage(db.r().row(ctx, `SELECT `+messageColumns+` FROM messages WHERE id = ?`, id))
-	if err != nil {
-		return m, notFound(err, "get message "+id)
-	}
-	return m, nil
-}
-
-// GetMessageByProviderRef returns the outbound message with a provider reference.
-func (db *DB) GetMessageByProviderRef(ctx context.Context, ref string) (platform.Message, error) {
-	m, err := scanMessage(db.r().row(ctx, `SELECT `+messageColumns+` FROM messages WHERE provider_ref = ? AND direction = 'outbound'`, ref))
-	if err != nil {
-		return m, notFound(err, "get message by provider ref")
-	}
-	return m, nil
-}
-
-// ListSent returns outbound messages in SENT last changed in [from, to),
-// by id after afterID (paging), for providers that must resume receipts
-// after a restart.
-func (db *DB) ListSent(ctx context.Context, from, to time.Time, afterID string, limit int) ([]platform.Message, error) {
-	rows, err := db.r().query(ctx, `SELECT `+messageColumns+` FROM messages
-		WHERE status = ? AND direction = 'outbound' AND updated_at >= ? AND updated_at < ? AND id > ? ORDER BY id LIMIT ?`,
-		redcloud.MessageSent, ms(from), ms(to), afterID, limit)
-	if err != nil {
-		return nil, fmt.Errorf("list sent: %w", err)
-	}
-	defer rows.Close()
-	var out []platform.Message
-	for rows.Next() {
-		m, err := scanMessage(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list sent: %w", err)
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
-}
-
 // Routing returns what routing a new event needs: the API client (URLs) and
 // the number (overrides).
 func (db *DB) Routing(ctx context.Context, clientID, numberID string) (platform.APIClient, platform.Number, error) {
@@ -178,4 +137,14 @@ func (db *DB) Routing(ctx context.Context, clientID, numberID string) (platform.
 		return c, n, err
 	}
 	return c, n, nil
+}
+
+// QueueDepth counts the work waiting: QUEUED messages and PENDING deliveries.
+func (db *DB) QueueDepth(ctx context.Context) (messages, deliveries int, err error) {
+	err = db.r().row(ctx, `SELECT (SELECT COUNT(*) FROM messages WHERE status = 'QUEUED'),
+		(SELECT COUNT(*) FROM deliveries WHERE state = 'PENDING')`).Scan(&messages, &deliveries)
+	if err != nil {
+		err = fmt.Errorf("queue depth: %w", err)
+	}
+	return messages, deliveries, err
 }

@@ -38,6 +38,7 @@ func queueN(t *testing.T, db *store.DB, n int) (platform.APIClient, platform.Num
 // Concurrent claimers (workers of one or several processes) never get the
 // same row.
 func TestClaimMessagesDisjoint(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T, db *store.DB) {
 		_, _, ids := queueN(t, db, 120)
 		var mu sync.Mutex
@@ -78,6 +79,7 @@ func TestClaimMessagesDisjoint(t *testing.T) {
 // A row whose lease expired (its worker died) is claimable again; one whose
 // lease holds is not; one not yet due is not.
 func TestClaimAfterLeaseExpiry(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		queueN(t, db, 1)
@@ -116,6 +118,7 @@ func TestClaimAfterLeaseExpiry(t *testing.T) {
 // Two workers racing to move one message on: exactly one transition
 // applies, so the message gets exactly one event per step (no repeat, no gap).
 func TestApplyTransitionsRace(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		c, n, _ := queueN(t, db, 20)
@@ -172,6 +175,7 @@ func TestApplyTransitionsRace(t *testing.T) {
 // Attempts are recorded; an attempt whose lease was lost does not change
 // the delivery; ListDeliveries, GetEvent, FailedEventsSince, ReplayEvents.
 func TestDeliveryAttemptsAndReplay(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		queueN(t, db, 1)
@@ -217,91 +221,6 @@ func TestDeliveryAttemptsAndReplay(t *testing.T) {
 		}
 		if _, err := db.ReplayEvents(ctx, []string{"evt_missing"}, t0); !errorsIsNotFound(err) {
 			t.Fatalf("replay of a missing event: %v", err)
-		}
-	})
-}
-
-func TestQueueDepthListSentPrune(t *testing.T) {
-	forEachDB(t, func(t *testing.T, db *store.DB) {
-		ctx := context.Background()
-		c, n, ids := queueN(t, db, 3)
-		msgs, dels, err := db.QueueDepth(ctx)
-		must(t, err)
-		if msgs != 3 || dels != 3 {
-			t.Fatalf("depth %d/%d", msgs, dels)
-		}
-		ms, err := db.ClaimMessages(ctx, "w", t0, t0.Add(time.Minute), 1)
-		must(t, err)
-		m := ms[0]
-		next := m
-		next.Status, next.Sequence, next.NextAttemptAt, next.UpdatedAt = redcloud.MessageSent, 2, nil, t0
-		e := platform.NewLifecycleEvent(next, webhook.TypeSent, t0)
-		_, err = db.ApplyTransitions(ctx, []store.Transition{{Message: next, FromStatus: m.Status, FromSequence: 1, LeaseOwner: "w", Event: &e,
-			Deliveries: []platform.Delivery{platform.NewDelivery(e, "", t0)}}})
-		must(t, err)
-		sent, err := db.ListSent(ctx, time.Time{}, t0.Add(time.Second), "", 10)
-		must(t, err)
-		if len(sent) != 1 || sent[0].ID != m.ID {
-			t.Fatalf("list sent: %v", sent)
-		}
-		if sent, _ := db.ListSent(ctx, t0.Add(time.Second), t0.Add(time.Hour), "", 10); len(sent) != 0 {
-			t.Fatalf("list sent outside the window: %v", sent)
-		}
-		// Prune keeps the SENT message while its deliveries are PENDING,
-		// and QUEUED messages always.
-		if n, err := db.PruneMessages(ctx, t0.Add(time.Hour), 10); err != nil || n != 0 {
-			t.Fatalf("pruned %d (%v) with work pending", n, err)
-		}
-		_, _, err = db.Routing(ctx, c.ID, n.ID)
-		must(t, err)
-		jobs, err := db.ClaimDeliveries(ctx, "w", t0, t0.Add(time.Minute), 10)
-		must(t, err)
-		for _, j := range jobs {
-			{
-				must(t, db.RecordAttempts(ctx, []store.Attempt{{DeliveryID: j.ID, LeaseOwner: "w", Number: 1, At: t0, StatusCode: 200, State: platform.DeliveryDelivered}}))
-			}
-		}
-		pruned, err := db.PruneMessages(ctx, t0.Add(time.Hour), 10)
-		must(t, err)
-		if pruned != 1 {
-			t.Fatalf("pruned %d, want the one SENT message", pruned)
-		}
-		if _, _, err := db.GetMessage(ctx, c.ID, m.ID); !errorsIsNotFound(err) {
-			t.Fatalf("pruned message still there: %v", err)
-		}
-		for _, id := range ids[1:] {
-			if _, _, err := db.GetMessage(ctx, c.ID, id); err != nil {
-				t.Fatalf("QUEUED message %s pruned: %v", id, err)
-			}
-		}
-	})
-}
-
-func TestAuthThrottle(t *testing.T) {
-	forEachDB(t, func(t *testing.T, db *store.DB) {
-		ctx := context.Background()
-		keys := []string{"client:x", "addr:1.2.3.4"}
-		for i := 0; i < 3; i++ {
-			if _, blocked, err := db.AuthBlocked(ctx, keys, 3, time.Minute, t0); err != nil || blocked {
-				t.Fatalf("blocked after %d failures (%v)", i, err)
-			}
-			must(t, db.AuthFailed(ctx, keys, time.Minute, t0.Add(time.Duration(i)*time.Second)))
-		}
-		until, blocked, err := db.AuthBlocked(ctx, []string{"addr:1.2.3.4"}, 3, time.Minute, t0.Add(10*time.Second))
-		must(t, err)
-		if !blocked || !until.Equal(t0.Add(time.Minute)) {
-			t.Fatalf("blocked %v until %v", blocked, until)
-		}
-		if _, blocked, _ := db.AuthBlocked(ctx, []string{"client:y"}, 3, time.Minute, t0); blocked {
-			t.Fatal("another key blocked")
-		}
-		// A new window starts after the old one ends.
-		if _, blocked, _ := db.AuthBlocked(ctx, keys, 3, time.Minute, t0.Add(61*time.Second)); blocked {
-			t.Fatal("still blocked after the window")
-		}
-		must(t, db.AuthFailed(ctx, keys, time.Minute, t0.Add(61*time.Second)))
-		if _, blocked, _ := db.AuthBlocked(ctx, keys, 3, time.Minute, t0.Add(62*time.Second)); blocked {
-			t.Fatal("the count did not restart with the new window")
 		}
 	})
 }

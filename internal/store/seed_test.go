@@ -11,6 +11,7 @@ import (
 )
 
 func TestSeedIfEmpty(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		seed := platform.SandboxSeed(t0)
@@ -71,6 +72,7 @@ func TestSeedIfEmpty(t *testing.T) {
 }
 
 func TestSeedIfEmptySkipsADatabaseInUse(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		mkAccount(t, db, "acct_prod")
@@ -86,6 +88,7 @@ func TestSeedIfEmptySkipsADatabaseInUse(t *testing.T) {
 }
 
 func TestSeedIfEmptyIsAllOrNothing(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		bad := platform.SandboxSeed(t0)

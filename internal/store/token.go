@@ -48,3 +48,13 @@ func (db *DB) PruneTokens(ctx context.Context, t time.Time) (int64, error) {
 	}
 	return res.RowsAffected()
 }
+
+// RevokeTokens deletes every access token issued to an API client and
+// returns how many it deleted; an unknown client has none.
+func (db *DB) RevokeTokens(ctx context.Context, clientID string) (int64, error) {
+	res, err := db.w().exec(ctx, `DELETE FROM tokens WHERE api_client_id = ?`, clientID)
+	if err != nil {
+		return 0, fmt.Errorf("revoke tokens of api client %s: %w", clientID, err)
+	}
+	return res.RowsAffected()
+}

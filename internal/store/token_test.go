@@ -11,6 +11,7 @@ import (
 )
 
 func TestTokens(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		a, b, _, _ := twoClients(t, db)
@@ -78,6 +79,34 @@ func TestTokens(t *testing.T) {
 		must(t, err)
 		if n != 0 {
 			t.Errorf("second PruneTokens removed %d, want 0", n)
+		}
+	})
+}
+
+func TestRevokeTokens(t *testing.T) {
+	t.Parallel()
+	forEachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		tokens := clientsWithTokens(t, db, "rc_a", "rc_b")
+		n, err := db.RevokeTokens(ctx, "rc_a")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != 1 {
+			t.Errorf("revoked = %d, want 1", n)
+		}
+		if tokenValid(t, db, tokens["rc_a"]) || !tokenValid(t, db, tokens["rc_b"]) {
+			t.Error("RevokeTokens revoked the wrong tokens")
+		}
+		c, err := db.GetAPIClient(ctx, "rc_a")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !platform.SecretMatches("old-rc_a", c.SecretHash) {
+			t.Error("RevokeTokens changed the secret")
+		}
+		if n, err := db.RevokeTokens(ctx, "rc_nope"); err != nil || n != 0 {
+			t.Errorf("RevokeTokens(unknown) = %d, %v; want 0, nil", n, err)
 		}
 	})
 }

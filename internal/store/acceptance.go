@@ -1,0 +1,60 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/redcloud-core/redcloud/internal/platform"
+)
+
+// Accept commits an acceptance: the idempotency record, messages, their
+// events and deliveries, all or nothing. When a live record for the key
+// already exists (a concurrent or earlier request won), nothing is written
+// and that record is returned with created false.
+func (db *DB) Accept(ctx context.Context, a platform.Acceptance) (rec platform.IdempotencyRecord, created bool, err error) {
+	r := a.Record
+	now := r.CreatedAt
+	err = db.grouped(ctx, func(x q) error {
+		// An expired record is forgotten: the key may be used afresh.
+		if _, err := x.exec(ctx, `DELETE FROM idempotency_keys WHERE api_client_id = ? AND key = ? AND expires_at <= ?`,
+			r.APIClientID, r.Key, ms(now)); err != nil {
+			return fmt.Errorf("accept: %w", err)
+		}
+		res, err := x.exec(ctx, `INSERT INTO idempotency_keys
+			(api_client_id, key, fingerprint, payload, status, response, created_at, expires_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+			r.APIClientID, r.Key, r.Fingerprint, r.Payload, r.Status, r.Response, ms(r.CreatedAt), ms(r.ExpiresAt))
+		if err != nil {
+			return fmt.Errorf("accept: insert idempotency key: %w", err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return fmt.Errorf("accept: insert idempotency key: %w", err)
+		}
+		if n == 0 {
+			return errKeyTaken
+		}
+		for _, m := range a.Messages {
+			if err := insertMessage(ctx, x, m); err != nil {
+				return err
+			}
+		}
+		if err := insertEvents(ctx, x, a.Events, a.Deliveries); err != nil {
+			return err
+		}
+		return notifyWork(ctx, x)
+	})
+	if errors.Is(err, errKeyTaken) {
+		// The winner has committed (SQLite serialises writers; PostgreSQL's
+		// unique index waits for the other transaction), so this read sees it.
+		rec, err = getIdempotency(ctx, db.w(), r.APIClientID, r.Key, now)
+		return rec, false, err
+	}
+	if err != nil {
+		return r, false, err
+	}
+	return r, true, nil
+}
+
+var errKeyTaken = errors.New("idempotency key taken")

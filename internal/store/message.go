@@ -1,0 +1,134 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/redcloud-core/redcloud"
+	"github.com/redcloud-core/redcloud/internal/platform"
+)
+
+func insertMessage(ctx context.Context, x q, m platform.Message) error {
+	media, _ := json.Marshal(nonNil(m.MediaURLs))
+	var next any
+	if m.NextAttemptAt != nil {
+		next = ms(*m.NextAttemptAt)
+	}
+	_, err := x.exec(ctx, `INSERT INTO messages (id, api_client_id, number_id, direction, from_e164, to_e164,
+		message_type, text, media_urls, external_reference, idempotency_key, status, failure_code, failure_message,
+		provider_ref, sequence, attempts, next_attempt_at, expires_at, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		m.ID, m.APIClientID, m.NumberID, m.Direction, m.From, m.To, m.MessageType, m.Text, string(media),
+		m.ExternalReference, m.IdempotencyKey, m.Status, m.FailureCode, m.FailureMessage, m.ProviderRef,
+		m.Sequence, m.Attempts, next, ms(m.ExpiresAt), ms(m.CreatedAt), ms(m.UpdatedAt))
+	if err != nil {
+		return fmt.Errorf("insert message: %w", err)
+	}
+	return nil
+}
+
+const messageColumns = `id, api_client_id, number_id, direction, from_e164, to_e164, message_type, text, media_urls,
+	external_reference, idempotency_key, status, failure_code, failure_message, provider_ref, sequence, attempts,
+	next_attempt_at, expires_at, created_at, updated_at`
+
+func scanMessage(row interface{ Scan(...any) error }) (platform.Message, error) {
+	var m platform.Message
+	var media string
+	var next sql.NullInt64
+	var expires, created, updated int64
+	err := row.Scan(&m.ID, &m.APIClientID, &m.NumberID, &m.Direction, &m.From, &m.To, &m.MessageType, &m.Text, &media,
+		&m.ExternalReference, &m.IdempotencyKey, &m.Status, &m.FailureCode, &m.FailureMessage, &m.ProviderRef,
+		&m.Sequence, &m.Attempts, &next, &expires, &created, &updated)
+	if err != nil {
+		return m, err
+	}
+	_ = json.Unmarshal([]byte(media), &m.MediaURLs)
+	if next.Valid {
+		t := fromMS(next.Int64)
+		m.NextAttemptAt = &t
+	}
+	m.ExpiresAt, m.CreatedAt, m.UpdatedAt = fromMS(expires), fromMS(created), fromMS(updated)
+	return m, nil
+}
+
+// GetMessage returns a message of an API client with its events in
+// sequence order; platform.ErrNotFound when the client has no such message.
+func (db *DB) GetMessage(ctx context.Context, clientID, id string) (platform.Message, []platform.Event, error) {
+	m, err := scanMessage(db.r().row(ctx, `SELECT `+messageColumns+` FROM messages WHERE id = ? AND api_client_id = ?`, id, clientID))
+	if err != nil {
+		return m, nil, notFound(err, "get message "+id)
+	}
+	rows, err := db.r().query(ctx, `SELECT id, message_id, api_client_id, type, sequence, body, created_at
+		FROM events WHERE message_id = ? ORDER BY sequence`, id)
+	if err != nil {
+		return m, nil, fmt.Errorf("get message events: %w", err)
+	}
+	defer rows.Close()
+	var events []platform.Event
+	for rows.Next() {
+		var e platform.Event
+		var created int64
+		if err := rows.Scan(&e.ID, &e.MessageID, &e.APIClientID, &e.Type, &e.Sequence, &e.Body, &created); err != nil {
+			return m, nil, fmt.Errorf("get message events: %w", err)
+		}
+		e.CreatedAt = fromMS(created)
+		events = append(events, e)
+	}
+	return m, events, rows.Err()
+}
+
+// GetMessageByID returns a message whoever owns it (pipeline use).
+func (db *DB) GetMessageByID(ctx context.Context, id string) (platform.Message, error) {
+	m, err := scanMessage(db.r().row(ctx, `SELECT `+messageColumns+` FROM messages WHERE id = ?`, id))
+	if err != nil {
+		return m, notFound(err, "get message "+id)
+	}
+	return m, nil
+}
+
+// GetMessageByProviderRef returns the outbound message with a provider reference.
+func (db *DB) GetMessageByProviderRef(ctx context.Context, ref string) (platform.Message, error) {
+	m, err := scanMessage(db.r().row(ctx, `SELECT `+messageColumns+` FROM messages WHERE provider_ref = ? AND direction = 'outbound'`, ref))
+	if err != nil {
+		return m, notFound(err, "get message by provider ref")
+	}
+	return m, nil
+}
+
+// ListSent returns outbound messages in SENT last changed in [from, to),
+// by id after afterID (paging), for providers that must resume receipts
+// after a restart.
+func (db *DB) ListSent(ctx context.Context, from, to time.Time, afterID string, limit int) ([]platform.Message, error) {
+	rows, err := db.r().query(ctx, `SELECT `+messageColumns+` FROM messages
+		WHERE status = ? AND direction = 'outbound' AND updated_at >= ? AND updated_at < ? AND id > ? ORDER BY id LIMIT ?`,
+		redcloud.MessageSent, ms(from), ms(to), afterID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list sent: %w", err)
+	}
+	defer rows.Close()
+	var out []platform.Message
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list sent: %w", err)
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// InsertInbound stores an inbound message with its event and delivery.
+func (db *DB) InsertInbound(ctx context.Context, m platform.Message, e platform.Event, d platform.Delivery) error {
+	return db.grouped(ctx, func(x q) error {
+		if err := insertMessage(ctx, x, m); err != nil {
+			return err
+		}
+		if err := insertEvents(ctx, x, []platform.Event{e}, []platform.Delivery{d}); err != nil {
+			return err
+		}
+		return notifyWork(ctx, x)
+	})
+}
