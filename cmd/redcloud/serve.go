@@ -98,7 +98,7 @@ func serve(ctx context.Context, o serveOptions) error {
 	if !(o.sandboxFailureRate >= 0 && o.sandboxFailureRate <= 1) {
 		return fmt.Errorf("--sandbox-provider-failure-rate %v: use a fraction from 0 to 1", o.sandboxFailureRate)
 	}
-	db, err := store.Open(ctx, o.db)
+	db, err := store.Open(ctx, o.db, store.WithLogger(log))
 	if err != nil {
 		return err
 	}

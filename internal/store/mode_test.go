@@ -10,6 +10,7 @@ import (
 )
 
 func TestEnsureModeRecordsFirstMode(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		published := platform.PublishedSecretHashes()
@@ -29,6 +30,7 @@ func TestEnsureModeRecordsFirstMode(t *testing.T) {
 // TestEnsureModeInfersSandbox: a database seeded by sandbox mode before
 // modes were recorded is recognised as sandbox by its published secrets.
 func TestEnsureModeInfersSandbox(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		_, err := db.SeedIfEmpty(ctx, platform.SandboxSeed(t0))
@@ -44,6 +46,7 @@ func TestEnsureModeInfersSandbox(t *testing.T) {
 // TestSetModeProductionRevokesPublished: converting to production leaves
 // no client that accepts a published secret, and no token of theirs.
 func TestSetModeProductionRevokesPublished(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		published := platform.PublishedSecretHashes()

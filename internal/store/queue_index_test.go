@@ -11,6 +11,7 @@ import (
 // TestQueueDepthUsesIndex: the /metrics queue gauges count QUEUED messages
 // through an index, not a scan of every message.
 func TestQueueDepthUsesIndex(t *testing.T) {
+	t.Parallel()
 	db := openTest(t)
 	_, read := store.Handles(db)
 	rows, err := read.QueryContext(context.Background(), `EXPLAIN QUERY PLAN SELECT COUNT(*) FROM messages WHERE status = 'QUEUED'`)
