@@ -6,6 +6,7 @@ import (
 
 	"github.com/redcloud-core/redcloud"
 	"github.com/redcloud-core/redcloud/internal/platform"
+	"github.com/redcloud-core/redcloud/internal/store"
 )
 
 // send accepts a send (POST /api/core/messages/send) in the documented
@@ -71,6 +72,11 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request) {
 		KeyTTL: s.cfg.IdempotencyTTL, Validity: s.cfg.MessageValidity,
 	})
 	rec, created, err := s.db.Accept(ctx, a)
+	if errors.Is(err, store.ErrSenderChanged) {
+		// The number moved between the check above and the commit.
+		s.coreError(w, r, http.StatusForbidden, redcloud.CodeForbidden, platform.MsgNotOwned, map[string]any{"field": "sendFrom"})
+		return
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return

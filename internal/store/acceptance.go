@@ -2,9 +2,11 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 
+	"github.com/redcloud-core/redcloud"
 	"github.com/redcloud-core/redcloud/internal/platform"
 )
 
@@ -35,6 +37,11 @@ func (db *DB) Accept(ctx context.Context, a platform.Acceptance) (rec platform.I
 		if n == 0 {
 			return errKeyTaken
 		}
+		if len(a.Messages) > 0 {
+			if err := checkSender(ctx, x, a.Messages[0].NumberID, r.APIClientID); err != nil {
+				return err
+			}
+		}
 		for _, m := range a.Messages {
 			if err := insertMessage(ctx, x, m); err != nil {
 				return err
@@ -58,3 +65,23 @@ func (db *DB) Accept(ctx context.Context, a platform.Acceptance) (rec platform.I
 }
 
 var errKeyTaken = errors.New("idempotency key taken")
+
+// ErrSenderChanged is Accept's answer when, inside its transaction, the
+// sending number is no longer the client's and ACTIVE: an operator
+// unassigned, reassigned or suspended it after the request's checks.
+// Nothing was written.
+var ErrSenderChanged = errors.New("accept: the sending number changed owner or status")
+
+// checkSender re-reads the sending number in the acceptance transaction.
+func checkSender(ctx context.Context, x q, numberID, clientID string) error {
+	var owner sql.NullString
+	var status string
+	err := x.row(ctx, `SELECT api_client_id, status FROM numbers WHERE id = ?`, numberID).Scan(&owner, &status)
+	if errors.Is(err, sql.ErrNoRows) || err == nil && (owner.String != clientID || status != redcloud.StatusActive) {
+		return ErrSenderChanged
+	}
+	if err != nil {
+		return fmt.Errorf("accept: read sending number: %w", err)
+	}
+	return nil
+}

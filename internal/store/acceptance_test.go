@@ -2,12 +2,14 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"reflect"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/redcloud-core/redcloud"
 	"github.com/redcloud-core/redcloud/internal/platform"
 	"github.com/redcloud-core/redcloud/internal/store"
 )
@@ -273,4 +275,44 @@ func TestAcceptRace(t *testing.T) {
 			t.Errorf("%d idempotency records, want 1", n)
 		}
 	})
+}
+
+// TestAcceptRechecksSender: a number unassigned, reassigned or suspended
+// between the request's ownership check and the commit is refused inside
+// the acceptance transaction, and nothing is written.
+func TestAcceptRechecksSender(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name   string
+		change func(t *testing.T, db *store.DB)
+	}{
+		{"unassigned", func(t *testing.T, db *store.DB) { must(t, db.UnassignNumber(context.Background(), "num_a")) }},
+		{"reassigned", func(t *testing.T, db *store.DB) {
+			must(t, db.UnassignNumber(context.Background(), "num_a"))
+			must(t, db.AssignNumber(context.Background(), "num_a", "rc_b"))
+		}},
+		{"suspended", func(t *testing.T, db *store.DB) {
+			s := redcloud.StatusSuspended
+			must(t, db.SetNumberAttrs(context.Background(), "num_a", store.NumberAttrs{Status: &s}))
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			forEachDB(t, func(t *testing.T, db *store.DB) {
+				ca, _, na, _ := twoClients(t, db)
+				a := acceptance(t, ca, na, "k1", t0, time.Hour, sendSMS) // checked while num_a was rc_a's
+				tt.change(t, db)
+				_, created, err := db.Accept(context.Background(), a)
+				if !errors.Is(err, store.ErrSenderChanged) || created {
+					t.Fatalf("Accept: created %v, err %v; want ErrSenderChanged", created, err)
+				}
+				if m, e, d := messagesUnder(t, db, "rc_a", "k1"); m+e+d != 0 {
+					t.Errorf("refused acceptance wrote %d messages, %d events, %d deliveries", m, e, d)
+				}
+				if n := countRows(t, db, "idempotency_keys"); n != 0 {
+					t.Errorf("refused acceptance kept %d idempotency records", n)
+				}
+			})
+		})
+	}
 }
