@@ -44,6 +44,7 @@ type serveOptions struct {
 	pprofAddr          string
 	changeMode         bool
 	metricsAddr        string
+	tokenRateLimit     float64
 }
 
 func serveCmd() *cobra.Command {
@@ -72,6 +73,7 @@ for example REDCLOUD_DB=/var/lib/redcloud.db or REDCLOUD_RATE_LIMIT=0.`,
 	f.BoolVar(&o.allowPublicSandbox, "allow-public-sandbox", false, "let sandbox mode listen on a non-loopback address (its credentials are public)")
 	f.DurationVar(&o.tokenTTL, "token-ttl", time.Hour, "access token lifetime")
 	f.Float64Var(&o.rateLimit, "rate-limit", 100, "requests per second per API client (burst 2x); 0 disables")
+	f.Float64Var(&o.tokenRateLimit, "token-rate-limit", 1, "access tokens issued per second per API client (burst 30); 0 disables")
 	f.DurationVar(&o.idempotencyTTL, "idempotency-ttl", 24*time.Hour, "how long an accepted Idempotency-Key is remembered")
 	f.DurationVar(&o.messageValidity, "message-validity", 4*time.Hour, "how long a message may wait for the provider before it fails EXPIRED")
 	f.DurationVar(&o.sandboxDelay, "sandbox-delay", 100*time.Millisecond, "sandbox provider: wait before each step (send, receipt)")
@@ -143,8 +145,8 @@ func serve(ctx context.Context, o serveOptions) error {
 	api, err := httpapi.New(httpapi.Config{
 		Store: db, Sandbox: o.sandbox, TokenTTL: o.tokenTTL, RateLimit: o.rateLimit,
 		IdempotencyTTL: o.idempotencyTTL, MessageValidity: o.messageValidity, Logger: log,
-		LoopbackHostsOnly: o.sandbox && !o.allowPublicSandbox,
-		Metrics:           mx, MetricsElsewhere: o.metricsAddr != "", OnAccept: onAccept, OperationalOnly: o.role == "worker",
+		LoopbackHostsOnly: o.sandbox && !o.allowPublicSandbox, TokenRateLimit: o.tokenRateLimit,
+		Metrics: mx, MetricsElsewhere: o.metricsAddr != "", OnAccept: onAccept, OperationalOnly: o.role == "worker",
 	})
 	if err != nil {
 		return err

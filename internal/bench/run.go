@@ -60,7 +60,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		if db == "" {
 			db, dbShown = filepath.Join(dir, "redcloud.db"), "sqlite (fresh temporary file)"
 		}
-		args := append([]string{"serve", "--addr", "127.0.0.1:0", "--db", db, "--rate-limit", "0",
+		args := append([]string{"serve", "--addr", "127.0.0.1:0", "--db", db, "--rate-limit", "0", "--token-rate-limit", "0",
 			"--sandbox-delay", "0s", "--role", cfg.Role}, cfg.ServerArgs...)
 		progress("server: starting redcloud %s", redact(strings.Join(args, " ")))
 		srv, err = startChild(ctx, append(slices.Clone(cfg.Command), args...), childEnv(cfg.Env))

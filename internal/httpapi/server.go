@@ -27,6 +27,12 @@ type Config struct {
 	// (the serve command's default is 100). RateBurst defaults to 2×RateLimit.
 	RateLimit float64
 	RateBurst int
+	// TokenRateLimit is access tokens issued per second per API client
+	// (burst TokenRateBurst, default 30): every token is a stored row kept
+	// for its lifetime, and clients should reuse a token until it expires.
+	// 0 disables it (the serve command's default is 1).
+	TokenRateLimit float64
+	TokenRateBurst int
 	// IdempotencyTTL is how long an accepted key is remembered. Default 24h.
 	IdempotencyTTL time.Duration
 	// MessageValidity is how long the pipeline may try to hand a message to
@@ -69,6 +75,7 @@ type Server struct {
 	log      *slog.Logger
 	now      func() time.Time
 	limits   *rateLimits
+	issued   *rateLimits // token issuance per API client
 	tokens   *tokenCache
 	handler  http.Handler
 	draining atomic.Bool
@@ -87,6 +94,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.MessageValidity <= 0 {
 		cfg.MessageValidity = 4 * time.Hour
+	}
+	if cfg.TokenRateBurst <= 0 {
+		cfg.TokenRateBurst = 30
 	}
 	if cfg.RateBurst <= 0 {
 		cfg.RateBurst = int(2 * cfg.RateLimit)
@@ -114,6 +124,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, db: cfg.Store, log: cfg.Logger, now: cfg.Now,
 		limits: newRateLimits(cfg.RateLimit, cfg.RateBurst),
+		issued: newRateLimits(cfg.TokenRateLimit, cfg.TokenRateBurst),
 		tokens: newTokenCache(cfg.AuthCacheTTL, 100_000)}
 	s.handler = s.routes()
 	return s, nil

@@ -125,6 +125,12 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		s.invalidClient(w, r, basic, "account is not active")
 		return
 	}
+	if wait, ok := s.issued.allow(c.ID); !ok {
+		w.Header().Set("Retry-After", wait)
+		s.oauthError(w, r, http.StatusTooManyRequests, redcloud.OAuthTemporarilyUnavailable,
+			"too many access tokens issued for this client; reuse a token until it expires (expires_in)")
+		return
+	}
 	token := platform.NewSecret(platform.PrefixToken)
 	if err := s.db.InsertToken(r.Context(), platform.Token{
 		Hash: platform.HashSecret(token), APIClientID: c.ID, ExpiresAt: now.Add(s.cfg.TokenTTL), CreatedAt: now,

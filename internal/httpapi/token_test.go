@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/redcloud-core/redcloud"
+	"github.com/redcloud-core/redcloud/internal/httpapi"
 )
 
 var clientCredentials = url.Values{"grant_type": {"client_credentials"}}
@@ -343,4 +344,20 @@ func TestTokenWrongMethod(t *testing.T) {
 	if got := r.header.Get("Allow"); got != "POST" {
 		t.Errorf("Allow = %q, want POST", got)
 	}
+}
+
+// TestTokenIssuanceLimit: one API client cannot mint tokens without bound
+// (each is a stored row for its lifetime); other clients are unaffected.
+func TestTokenIssuanceLimit(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(c *httpapi.Config) { c.TokenRateLimit, c.TokenRateBurst = 0.001, 3 })
+	for range 3 {
+		wantToken(t, e.tokenForm(t, nil, clientCredentials, clientID+":"+clientSecret))
+	}
+	r := e.tokenForm(t, nil, clientCredentials, clientID+":"+clientSecret)
+	wantOAuth(t, r, 429, "temporarily_unavailable", "too many access tokens issued for this client; reuse a token until it expires (expires_in)")
+	if r.header.Get("Retry-After") == "" {
+		t.Error("429 without Retry-After")
+	}
+	wantToken(t, e.tokenForm(t, nil, clientCredentials, otherID+":"+otherSecret))
 }

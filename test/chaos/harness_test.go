@@ -176,7 +176,7 @@ type server struct {
 // listens. It does not use t, so the caller decides what a failure means.
 func startServer(proc int, log *serverLog, addr string, args ...string) (*server, error) {
 	cmd := exec.Command(binary, append([]string{"serve", "--addr", addr}, args...)...)
-	cmd.Env = append(os.Environ(), "REDCLOUD_RATE_LIMIT=0")
+	cmd.Env = append(os.Environ(), "REDCLOUD_RATE_LIMIT=0", "REDCLOUD_TOKEN_RATE_LIMIT=0")
 	lw := &lineWriter{proc: proc, log: log, addr: make(chan string, 1)}
 	listening := lw.addr
 	cmd.Stderr = lw

@@ -78,7 +78,7 @@ func (s *syncBuffer) String() string {
 func start(t *testing.T, args ...string) *server {
 	t.Helper()
 	cmd := exec.Command(binary, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
-	cmd.Env = append(os.Environ(), "REDCLOUD_RATE_LIMIT=0")
+	cmd.Env = append(os.Environ(), "REDCLOUD_RATE_LIMIT=0", "REDCLOUD_TOKEN_RATE_LIMIT=0")
 	s := &server{t: t, cmd: cmd, logs: &syncBuffer{}, done: make(chan error, 1)}
 	addr := make(chan string, 1)
 	// A Writer rather than StderrPipe: Wait then returns only after every
