@@ -23,6 +23,11 @@ type Pipeline struct {
 	sendSlots    chan struct{}
 	deliverSlots chan struct{}
 	gate         *gate
+	// pending holds the ids of messages whose provider outcome is known but
+	// not yet written (the database refused the write): this process must
+	// not send them again when it claims them after their lease.
+	pending sync.Map
+	quit    <-chan struct{} // closed when Stop begins
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup // loops
@@ -67,6 +72,7 @@ func signal(c chan struct{}) {
 // must resume after a restart.
 func (p *Pipeline) Start(ctx context.Context) error {
 	ctx, p.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	p.quit = ctx.Done()
 	if err := p.cfg.Provider.Start(ctx, sink{p}); err != nil {
 		p.cancel()
 		return err

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/redcloud-core/redcloud"
@@ -29,6 +30,12 @@ func (p *Pipeline) sendDue(ctx context.Context) bool {
 		}
 		return false
 	}
+	// A message whose outcome this process is still writing was claimed
+	// again after its lease: it must not go to the provider twice.
+	msgs = slices.DeleteFunc(msgs, func(m platform.Message) bool {
+		_, pending := p.pending.Load(m.ID)
+		return pending
+	})
 	release(p.sendSlots, free-len(msgs))
 	// Sends in flight finish on Stop: they run on a context that is not
 	// cancelled with the loop, bounded by half the lease.
@@ -39,13 +46,13 @@ func (p *Pipeline) sendDue(ctx context.Context) bool {
 			defer p.work.Done()
 			defer signal(p.wakeSend)
 			defer release(p.sendSlots, 1)
-			p.sendOne(work, m, now)
+			p.sendOne(work, m)
 		}()
 	}
 	return len(msgs) == free && free == p.cfg.BatchSize
 }
 
-func (p *Pipeline) sendOne(ctx context.Context, m platform.Message, claimed time.Time) {
+func (p *Pipeline) sendOne(ctx context.Context, m platform.Message) {
 	// Route first: once the provider has the message its outcome must be
 	// recordable, or the next claim would send it a second time.
 	c, n, err := p.db.Routing(ctx, m.APIClientID, m.NumberID)
@@ -86,28 +93,38 @@ func (p *Pipeline) sendOne(ctx context.Context, m platform.Message, claimed time
 	}
 	t := transition(step, route, now)
 	t.LeaseOwner = p.owner
-	p.applyWithinLease(ctx, t, claimed)
+	p.applyOutcome(ctx, t)
 }
 
-// applyWithinLease writes a send's outcome, retrying while this worker
-// still holds the lease: once the provider has the message, giving up would
-// let the next claim send it a second time (a database outage must not
-// duplicate messages).
-func (p *Pipeline) applyWithinLease(ctx context.Context, t store.Transition, claimed time.Time) {
-	deadline := claimed.Add(p.cfg.Lease - p.cfg.Lease/10)
+// applyOutcome writes a send's outcome, retrying until it lands: once the
+// provider has the message, giving up would let a later claim send it a
+// second time (a database outage must not duplicate messages). While it
+// retries, it keeps extending the lease (so other processes do not claim
+// the message once the database takes writes again) and this process skips
+// the message if it claims it again. It gives up only when the pipeline
+// stops; the message is then sent again after its lease, with its
+// messageId for the provider to de-duplicate (CONTRACT §6).
+func (p *Pipeline) applyOutcome(ctx context.Context, t store.Transition) {
+	p.pending.Store(t.Message.ID, true)
+	defer p.pending.Delete(t.Message.ID)
 	wait := 50 * time.Millisecond
 	for {
 		err := p.apply(ctx, t)
 		if err == nil {
 			return
 		}
-		if !p.cfg.Now().Add(wait).Before(deadline) {
-			p.log.Error("apply transition; the message is retried when its lease ends", "messageId", t.Message.ID, "err", err)
+		select {
+		case <-p.quit:
+			p.log.Error("apply transition: stopping with the outcome unwritten; the message is sent again after its lease",
+				"messageId", t.Message.ID, "err", err)
 			return
+		case <-time.After(wait):
 		}
-		p.log.Warn("apply transition failed; retrying within the lease", "messageId", t.Message.ID, "err", err)
-		time.Sleep(wait)
-		wait = min(2*wait, time.Second)
+		p.log.Warn("apply transition failed; retrying", "messageId", t.Message.ID, "err", err)
+		if err := p.db.ExtendMessageLease(ctx, t.Message.ID, p.owner, p.cfg.Now().Add(p.cfg.Lease)); err != nil {
+			p.log.Warn("extend lease while the outcome is unwritten", "messageId", t.Message.ID, "err", err)
+		}
+		wait = min(2*wait, 500*time.Millisecond)
 	}
 }
 
