@@ -106,7 +106,7 @@ func TestHostileConnections(t *testing.T) {
 	// may see the close (a reset) instead of the answer.
 	var answered431, closed atomic.Int32
 	var wg sync.WaitGroup
-	flood := "GET /api/core/whoami HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + tok + "\r\nX-Flood: " + strings.Repeat("a", 2<<20)
+	flood := "GET /api/core/whoami HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + tok + "\r\nX-Flood: " + strings.Repeat("a", 2<<20)
 	for range 20 {
 		wg.Add(1)
 		go func() {
@@ -129,7 +129,7 @@ func TestHostileConnections(t *testing.T) {
 	t.Logf("header flood: %d answered 431, %d closed while writing", answered431.Load(), closed.Load())
 
 	// Body flood: 100 MiB announced, 2 MiB written: 413 after 64 KiB.
-	res, body, err := s.rawExchange("POST /api/core/messages/send HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "+tok+
+	res, body, err := s.rawExchange("POST /api/core/messages/send HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer "+tok+
 		"\r\nContent-Type: application/json\r\nIdempotency-Key: flood\r\nContent-Length: 104857600",
 		strings.NewReader(`{"text":"`+strings.Repeat("x", 2<<20)))
 	if err == nil && (res.StatusCode != 413 || !strings.Contains(string(body), "request body exceeds 64 KiB")) {
@@ -144,7 +144,7 @@ func TestHostileConnections(t *testing.T) {
 
 	// Header bytes a Go client refuses to send: net/http's plain 400, closed.
 	for name, h := range map[string]string{"NUL in the Idempotency-Key": "Idempotency-Key: idem\x00order", "NUL in Authorization": "Authorization: Bearer rc_at_\x00"} {
-		res, body, err := s.rawExchange("POST /api/core/messages/send HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\n"+h, strings.NewReader("{}"))
+		res, body, err := s.rawExchange("POST /api/core/messages/send HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 2\r\n"+h, strings.NewReader("{}"))
 		if err != nil || res.StatusCode != 400 || !res.Close {
 			t.Errorf("%s: %v %v %s; want net/http's 400 and a closed connection", name, err, res, body)
 		}
@@ -168,7 +168,7 @@ func TestHostileConnections(t *testing.T) {
 			continue
 		}
 		c.SetDeadline(time.Now().Add(10 * time.Second))
-		io.WriteString(c, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+		io.WriteString(c, "GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
 		res, err := http.ReadResponse(bufio.NewReader(c), nil)
 		if err != nil || res.StatusCode != 200 || res.Close {
 			t.Fatalf("keep-alive connection %d: %v %v", i, err, res)
@@ -213,7 +213,7 @@ func TestSlowHeaderClosed(t *testing.T) {
 	stop := make(chan struct{})
 	defer close(stop)
 	go func() {
-		header := "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: " + strings.Repeat("a", 1000)
+		header := "GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Slow: " + strings.Repeat("a", 1000)
 		for i := 0; i < len(header); i++ {
 			if _, err := conn.Write([]byte{header[i]}); err != nil {
 				return
