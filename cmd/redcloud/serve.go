@@ -114,7 +114,7 @@ func serve(ctx context.Context, o serveOptions) error {
 			return err
 		}
 		log.Warn("SANDBOX MODE: demo credentials are public; never use this database for real traffic",
-			"seeded", seeded, "clientId", platform.SandboxClientID)
+			"seeded", seeded, "clientId", redcloud.SandboxClientID)
 	}
 	providerRetry, err := pipeline.ParseSchedule(o.providerRetry)
 	if err != nil {

@@ -18,9 +18,9 @@ import (
 // that `redcloud send --to +15551234567 --text hi` works right after it.
 const (
 	defaultBaseURL      = redcloud.DefaultBaseURL
-	defaultClientID     = "rc_test_client_123"
-	defaultClientSecret = "rc_secret_abc123"
-	defaultNumberID     = "num_abc123"
+	defaultClientID     = redcloud.SandboxClientID
+	defaultClientSecret = redcloud.SandboxClientSecret
+	defaultNumberID     = redcloud.SandboxNumberID
 )
 
 // setting is one configuration value and where it came from: "flag

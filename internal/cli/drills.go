@@ -22,9 +22,9 @@ import (
 
 // Routes the drills use.
 const (
-	routeToken  = "/api/auth/token"
-	routeWhoAmI = "/api/core/whoami"
-	routeSend   = "/api/core/messages/send"
+	routeToken  = redcloud.PathToken
+	routeWhoAmI = redcloud.PathWhoAmI
+	routeSend   = redcloud.PathMessagesSend
 )
 
 // drillsRun is the outcome of `doctor --drills`.
@@ -213,7 +213,7 @@ func (d *drills) probe(ctx context.Context) (bool, string) {
 	if err != nil {
 		return false, "no access token: " + redcloud.Explain(err)
 	}
-	status, _, err := d.raw(ctx, http.MethodPut, "/api/sandbox/webhooks", tok.AccessToken, []byte(`{}`), "")
+	status, _, err := d.raw(ctx, http.MethodPut, redcloud.PathSandboxWebhooks, tok.AccessToken, []byte(`{}`), "")
 	switch {
 	case err != nil:
 		return false, "probing PUT /api/sandbox/webhooks failed: " + err.Error()

@@ -25,7 +25,7 @@ type faultTransport struct {
 }
 
 // faultRoutes are the routes a plan may name.
-var faultRoutes = []string{"/api/auth/token", "/api/core/whoami", "/api/core/numbers", "/api/core/messages/send"}
+var faultRoutes = []string{redcloud.PathToken, redcloud.PathWhoAmI, redcloud.PathNumbers, redcloud.PathMessagesSend}
 
 // exchange is one request the transport passed on.
 type exchange struct {

@@ -221,11 +221,11 @@ func (o *options) fix(r *reading, err error) string {
 		return "a changed payload is a new send: use a new --idempotency-key, or omit it to get a fresh one"
 	case redcloud.NotFound:
 		switch {
-		case strings.HasPrefix(r.Endpoint, "/api/core/messages/"):
+		case strings.HasPrefix(r.Endpoint, pathPrefix(redcloud.PathMessage)):
 			return "check the messageId: `redcloud send` prints it (a message of another API client is not found either)"
-		case strings.HasPrefix(r.Endpoint, "/api/core/idempotency-keys/"):
+		case strings.HasPrefix(r.Endpoint, pathPrefix(redcloud.PathIdempotencyKey)):
 			return "nothing was accepted under this key, or it was forgotten 24 h after its acceptance: a send with it now is a first send"
-		case strings.HasPrefix(r.Endpoint, "/api/sandbox/"):
+		case strings.HasPrefix(r.Endpoint, pathPrefix(redcloud.PathSandboxWebhooks)):
 			return "the server at " + o.base() + " is not a sandbox: the sandbox routes exist only on `redcloud serve` (sandbox mode)"
 		}
 		return "check --base-url/BASE_URL: " + o.base() + " has no such route"
@@ -240,4 +240,10 @@ func (o *options) fix(r *reading, err error) string {
 		return "the client already retried within its policy: try again later; run with --escalate and contact support if it persists"
 	}
 	return "run again with --escalate and send the package to support"
+}
+
+// pathPrefix is a route path up to its last segment ("/api/core/messages/"
+// of ".../{messageId}"), to tell which route an endpoint belongs to.
+func pathPrefix(route string) string {
+	return route[:strings.LastIndex(route, "/")+1]
 }

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/redcloud-core/redcloud"
-	"github.com/redcloud-core/redcloud/internal/platform"
 )
 
 // TestSlowTenantCannotStarveOthers: one tenant's endpoint holds every
@@ -51,10 +50,10 @@ func TestSlowTenantCannotStarveOthers(t *testing.T) {
 	healthy := newReceiver(t)
 	hu := healthy.URL("/hooks")
 	hp := &hu
-	if err := e.db.SetWebhookURLs(e.ctx, platform.SandboxOtherID, &hp, nil); err != nil {
+	if err := e.db.SetWebhookURLs(e.ctx, redcloud.SandboxOtherClientID, &hp, nil); err != nil {
 		t.Fatal(err)
 	}
-	other, err := e.db.GetAPIClient(e.ctx, platform.SandboxOtherID)
+	other, err := e.db.GetAPIClient(e.ctx, redcloud.SandboxOtherClientID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +61,7 @@ func TestSlowTenantCannotStarveOthers(t *testing.T) {
 	e.token = otherToken(t, e)
 	start := time.Now()
 	status, b := e.call(t, http.MethodPost, "/api/core/messages/send",
-		map[string]any{"sendFrom": platform.SandboxOtherNumber, "to": []string{plainRecipient, "+15551230001", "+15551230002"},
+		map[string]any{"sendFrom": redcloud.SandboxOtherNumberID, "to": []string{plainRecipient, "+15551230001", "+15551230002"},
 			"messageType": "SMS", "text": "hello"}, redcloud.HeaderIdempotencyKey, "idem_healthy_tenant")
 	if status != http.StatusAccepted {
 		t.Fatalf("healthy send: %d %s", status, b)
@@ -90,7 +89,7 @@ func otherToken(t *testing.T, e *env) string {
 	req, _ := http.NewRequest(http.MethodPost, e.api.URL+"/api/auth/token",
 		strings.NewReader(url.Values{"grant_type": {"client_credentials"}}.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.SetBasicAuth(platform.SandboxOtherID, platform.SandboxOtherSecret)
+	req.SetBasicAuth(redcloud.SandboxOtherClientID, redcloud.SandboxOtherClientSecret)
 	res, err := e.http.Do(req)
 	if err != nil {
 		t.Fatal(err)

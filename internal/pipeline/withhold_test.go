@@ -6,7 +6,6 @@ import (
 
 	"github.com/redcloud-core/redcloud"
 	"github.com/redcloud-core/redcloud/internal/pipeline"
-	"github.com/redcloud-core/redcloud/internal/platform"
 	"github.com/redcloud-core/redcloud/internal/store"
 	"github.com/redcloud-core/redcloud/webhook"
 )
@@ -39,7 +38,7 @@ func TestSuspensionStopsQueuedMessages(t *testing.T) {
 		}, redcloud.FailureNumberUnassigned},
 		{"number reassigned", func(t *testing.T, e *env) {
 			must(t, e.db.UnassignNumber(e.ctx, numberID))
-			must(t, e.db.AssignNumber(e.ctx, numberID, platform.SandboxOtherID))
+			must(t, e.db.AssignNumber(e.ctx, numberID, redcloud.SandboxOtherClientID))
 		}, redcloud.FailureNumberUnassigned},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

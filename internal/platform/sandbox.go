@@ -11,21 +11,6 @@ import (
 // redcloud.SandboxClientID.
 const SandboxClientName = "Red Cloud Test Client"
 
-// The demo values under the names they had here, for callers not yet
-// switched to the redcloud ones (cmd/redcloud, the store's and the
-// pipeline's tests); the values live in the root package only.
-const (
-	SandboxClientID     = redcloud.SandboxClientID
-	SandboxClientSecret = redcloud.SandboxClientSecret
-	SandboxNumberID     = redcloud.SandboxNumberID
-	SandboxNumberE164   = redcloud.SandboxNumberE164
-	SandboxCampaignID   = redcloud.SandboxCampaignID
-	SandboxOtherID      = redcloud.SandboxOtherClientID
-	SandboxOtherSecret  = redcloud.SandboxOtherClientSecret
-	SandboxOtherNumber  = redcloud.SandboxOtherNumberID
-	SandboxOtherE164    = redcloud.SandboxOtherNumberE164
-)
-
 // Seed is what the sandbox puts into an empty database.
 type Seed struct {
 	Accounts []Account
@@ -86,5 +71,5 @@ func SandboxSeed(now time.Time) Seed {
 // documentation publishes for sandbox mode: a production database must hold
 // no client that still accepts one of them.
 func PublishedSecretHashes() []string {
-	return []string{HashSecret(SandboxClientSecret), HashSecret(SandboxOtherSecret)}
+	return []string{HashSecret(redcloud.SandboxClientSecret), HashSecret(redcloud.SandboxOtherClientSecret)}
 }

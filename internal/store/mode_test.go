@@ -54,7 +54,7 @@ func TestSetModeProductionRevokesPublished(t *testing.T) {
 		must(t, err)
 		_, err = db.EnsureMode(ctx, store.ModeSandbox, published)
 		must(t, err)
-		must(t, db.InsertToken(ctx, platform.Token{Hash: platform.HashSecret("tok"), APIClientID: platform.SandboxClientID,
+		must(t, db.InsertToken(ctx, platform.Token{Hash: platform.HashSecret("tok"), APIClientID: redcloud.SandboxClientID,
 			ExpiresAt: t0.Add(1e12), CreatedAt: t0}))
 		must(t, db.SetMode(ctx, store.ModeProduction, published))
 		got, err := db.EnsureMode(ctx, store.ModeSandbox, published)
@@ -62,7 +62,7 @@ func TestSetModeProductionRevokesPublished(t *testing.T) {
 		if got != store.ModeProduction {
 			t.Fatalf("after SetMode(production): mode %q", got)
 		}
-		for id, secret := range map[string]string{platform.SandboxClientID: platform.SandboxClientSecret, platform.SandboxOtherID: platform.SandboxOtherSecret} {
+		for id, secret := range map[string]string{redcloud.SandboxClientID: redcloud.SandboxClientSecret, redcloud.SandboxOtherClientID: redcloud.SandboxOtherClientSecret} {
 			c, err := db.GetAPIClient(ctx, id)
 			must(t, err)
 			if platform.SecretMatches(secret, c.SecretHash) {

@@ -35,22 +35,22 @@ func TestSeedIfEmpty(t *testing.T) {
 		check()
 
 		// The documented demo values work.
-		c, err := db.GetAPIClient(ctx, platform.SandboxClientID)
+		c, err := db.GetAPIClient(ctx, redcloud.SandboxClientID)
 		must(t, err)
-		if !platform.SecretMatches(platform.SandboxClientSecret, c.SecretHash) || c.Name != platform.SandboxClientName ||
+		if !platform.SecretMatches(redcloud.SandboxClientSecret, c.SecretHash) || c.Name != platform.SandboxClientName ||
 			c.Status != redcloud.StatusActive || c.AccountStatus != redcloud.StatusActive ||
 			len(c.Capabilities) != len(platform.AllCapabilities) || c.WebhookSecret != seed.Clients[0].WebhookSecret {
 			t.Errorf("sandbox client = %+v", c)
 		}
-		n, err := db.GetNumber(ctx, platform.SandboxNumberID)
+		n, err := db.GetNumber(ctx, redcloud.SandboxNumberID)
 		must(t, err)
-		if n.E164 != platform.SandboxNumberE164 || n.APIClientID != platform.SandboxClientID ||
-			deref(n.CampaignRegID) != platform.SandboxCampaignID || !n.SMSEnabled || !n.MMSEnabled {
+		if n.E164 != redcloud.SandboxNumberE164 || n.APIClientID != redcloud.SandboxClientID ||
+			deref(n.CampaignRegID) != redcloud.SandboxCampaignID || !n.SMSEnabled || !n.MMSEnabled {
 			t.Errorf("sandbox number = %+v", n)
 		}
-		other, err := db.ListNumbers(ctx, platform.SandboxOtherID)
+		other, err := db.ListNumbers(ctx, redcloud.SandboxOtherClientID)
 		must(t, err)
-		if len(other) != 1 || other[0].ID != platform.SandboxOtherNumber {
+		if len(other) != 1 || other[0].ID != redcloud.SandboxOtherNumberID {
 			t.Errorf("the other client's numbers = %v", ids(other))
 		}
 		inv, err := db.SearchInventory(ctx, platform.SearchInput{})

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redcloud-core/redcloud"
 	"github.com/redcloud-core/redcloud/internal/platform"
 	"github.com/redcloud-core/redcloud/internal/store"
 )
@@ -28,7 +29,7 @@ func BenchmarkLookupToken(b *testing.B) {
 	hashes := make([]string, 1000)
 	for i := range hashes {
 		hashes[i] = platform.HashSecret(platform.NewSecret(platform.PrefixToken))
-		if err := db.InsertToken(ctx, platform.Token{Hash: hashes[i], APIClientID: platform.SandboxClientID,
+		if err := db.InsertToken(ctx, platform.Token{Hash: hashes[i], APIClientID: redcloud.SandboxClientID,
 			ExpiresAt: now.Add(time.Hour), CreatedAt: now}); err != nil {
 			b.Fatal(err)
 		}
@@ -38,7 +39,7 @@ func BenchmarkLookupToken(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			c, _, err := db.LookupToken(ctx, hash, now)
-			if err != nil || c.ID != platform.SandboxClientID {
+			if err != nil || c.ID != redcloud.SandboxClientID {
 				b.Fatal(c.ID, err)
 			}
 		}
