@@ -68,6 +68,7 @@ func child(args []string) error {
 	addr := fs.String("addr", "127.0.0.1:8080", "")
 	dsn := fs.String("db", "", "")
 	fs.String("rate-limit", "", "")
+	fs.String("token-rate-limit", "", "")
 	fs.String("sandbox-delay", "", "")
 	fs.String("role", "", "")
 	if err := fs.Parse(args[1:]); err != nil {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/redcloud-core/redcloud"
+	"github.com/redcloud-core/redcloud/internal/httpapi"
 	"github.com/redcloud-core/redcloud/internal/platform"
 )
 
@@ -215,5 +216,40 @@ func TestWhoami(t *testing.T) {
 	mustJSON(t, e.get(t, "/api/core/whoami", e.otherToken(t)).body, &o)
 	if o.APIClientID != otherID || o.AssignedNumbers.Total != 1 || !slices.Equal(o.Capabilities, platform.AllCapabilities) {
 		t.Errorf("other whoami = %+v", o)
+	}
+}
+
+// TestReactivationRevivesNoToken: a token issued before a suspension is
+// answered "not active" during it and refused as unknown after the client
+// (or its account) is active again; a new token works.
+func TestReactivationRevivesNoToken(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name string
+		set  func(e *env, status string) error
+	}{
+		{"client", func(e *env, s string) error { return e.db.SetAPIClientStatus(e.ctx, clientID, s) }},
+		{"account", func(e *env, s string) error { return e.db.SetAccountStatus(e.ctx, accountID, s) }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			old := e.sandboxToken(t)
+			if err := tt.set(e, redcloud.StatusSuspended); err != nil {
+				t.Fatal(err)
+			}
+			e.clock.Advance(time.Second) // past the token cache
+			if r := e.get(t, "/api/core/whoami", old); r.status != 401 {
+				t.Fatalf("suspended: %d", r.status)
+			}
+			if err := tt.set(e, redcloud.StatusActive); err != nil {
+				t.Fatal(err)
+			}
+			e.clock.Advance(time.Second)
+			wantCore(t, e.get(t, "/api/core/whoami", old), 401, redcloud.CodeUnauthorized, httpapi.MsgInvalidToken, nil)
+			if r := e.get(t, "/api/core/whoami", e.sandboxToken(t)); r.status != 200 {
+				t.Errorf("a token issued after re-activation: %d", r.status)
+			}
+		})
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/redcloud-core/redcloud"
 	"github.com/redcloud-core/redcloud/internal/platform"
 )
 
@@ -22,25 +21,11 @@ func (db *DB) CreateAccount(ctx context.Context, a platform.Account) error {
 }
 
 // SetAccountStatus sets an account's status.
-// Suspending it deletes the tokens of all its API clients in the same
-// transaction, so that re-activating it does not revive them.
+// Any status but ACTIVE moves its token generation on: the tokens of its
+// API clients issued before are refused for good, also after re-activation.
 func (db *DB) SetAccountStatus(ctx context.Context, id, status string) error {
-	return db.tx(ctx, func(x q) error {
-		res, err := x.exec(ctx, `UPDATE accounts SET status = ? WHERE id = ?`, status, id)
-		if err != nil {
-			return fmt.Errorf("update account %s: %w", id, err)
-		}
-		if err := changedOne(res, "update account "+id); err != nil {
-			return err
-		}
-		if status == redcloud.StatusActive {
-			return nil
-		}
-		if _, err := x.exec(ctx, `DELETE FROM tokens WHERE api_client_id IN (SELECT id FROM api_clients WHERE account_id = ?)`, id); err != nil {
-			return fmt.Errorf("revoke tokens of account %s: %w", id, err)
-		}
-		return nil
-	})
+	return db.updateOne(ctx, "account "+id, `UPDATE accounts SET status = ?,
+		token_generation = token_generation + CASE WHEN ? = 'ACTIVE' THEN 0 ELSE 1 END WHERE id = ?`, status, status, id)
 }
 
 // ListAccounts returns every account ordered by id.

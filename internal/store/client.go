@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/redcloud-core/redcloud"
 	"github.com/redcloud-core/redcloud/internal/platform"
 )
 
@@ -78,25 +77,11 @@ func (db *DB) ListAPIClients(ctx context.Context) ([]platform.APIClient, error) 
 }
 
 // SetAPIClientStatus sets an API client's status.
-// Suspending it deletes its tokens in the same transaction, so that
-// re-activating it does not revive tokens issued before the suspension.
+// Any status but ACTIVE moves its token generation on: tokens issued
+// before are refused for good, also after re-activation.
 func (db *DB) SetAPIClientStatus(ctx context.Context, id, status string) error {
-	return db.tx(ctx, func(x q) error {
-		res, err := x.exec(ctx, `UPDATE api_clients SET status = ? WHERE id = ?`, status, id)
-		if err != nil {
-			return fmt.Errorf("update api client %s: %w", id, err)
-		}
-		if err := changedOne(res, "update api client "+id); err != nil {
-			return err
-		}
-		if status == redcloud.StatusActive {
-			return nil
-		}
-		if _, err := x.exec(ctx, `DELETE FROM tokens WHERE api_client_id = ?`, id); err != nil {
-			return fmt.Errorf("revoke tokens of api client %s: %w", id, err)
-		}
-		return nil
-	})
+	return db.updateOne(ctx, "api client "+id, `UPDATE api_clients SET status = ?,
+		token_generation = token_generation + CASE WHEN ? = 'ACTIVE' THEN 0 ELSE 1 END WHERE id = ?`, status, status, id)
 }
 
 // SetAPIClientSecret replaces the hash of an API client's secret.
