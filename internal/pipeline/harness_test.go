@@ -31,6 +31,7 @@ import (
 	"github.com/redcloud-core/redcloud/internal/provider"
 	"github.com/redcloud-core/redcloud/internal/provider/sandbox"
 	"github.com/redcloud-core/redcloud/internal/store"
+	"github.com/redcloud-core/redcloud/internal/testwait"
 	"github.com/redcloud-core/redcloud/webhook"
 )
 
@@ -70,21 +71,9 @@ const lease = 10 * time.Second
 // long when the code is right.
 const waitFor = 10 * time.Second
 
-// eventually polls cond every 20ms until it holds, and fails the
-// test with what(), evaluated at the deadline, when it does not within timeout.
-func eventually(t testing.TB, timeout time.Duration, cond func() bool, what func() string) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		if cond() {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("condition not met within %v: %s", timeout, what())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
+// eventually is the tests' one Eventually, with the failure described at
+// the deadline.
+var eventually = testwait.EventuallyDescribe
 
 // logBuffer collects log output written from many goroutines.
 type logBuffer struct {
