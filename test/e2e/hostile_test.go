@@ -448,6 +448,12 @@ func TestSuspensionWithinOneSecond(t *testing.T) {
 		}
 	})
 	admin(t, path, "client", "activate", demoID)
+	// Re-activation revives no token issued before the suspension: the old
+	// one stays refused, a new one works.
+	if status, _, _, err := s.do("GET", "/api/core/whoami", tok, nil, nil); err != nil || status != 401 {
+		t.Errorf("token from before the suspension after re-activation: %d %v, want 401", status, err)
+	}
+	tok = s.token(demoID, demoSecret)
 	testwait.Eventually(t, 30*time.Second, func() bool {
 		status, _, _, err := s.do("GET", "/api/core/whoami", tok, nil, nil)
 		return err == nil && status == 200
