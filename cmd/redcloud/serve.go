@@ -17,6 +17,7 @@ import (
 	"github.com/redcloud-core/redcloud/internal/command"
 	"github.com/redcloud-core/redcloud/internal/httpapi"
 	"github.com/redcloud-core/redcloud/internal/metrics"
+	"github.com/redcloud-core/redcloud/internal/operator"
 	"github.com/redcloud-core/redcloud/internal/pipeline"
 	"github.com/redcloud-core/redcloud/internal/platform"
 	"github.com/redcloud-core/redcloud/internal/provider/sandbox"
@@ -105,8 +106,19 @@ func serve(ctx context.Context, o serveOptions) error {
 		return err
 	}
 	defer db.Close()
-	if err := checkMode(ctx, db, o, log); err != nil {
+	mode := store.ModeProduction
+	if o.sandbox {
+		mode = store.ModeSandbox
+	}
+	mc, err := operator.New(db, operator.Config{}).PrepareMode(ctx, mode, o.changeMode, o.db)
+	if err != nil {
 		return err
+	}
+	if mc.ConvertedFrom != "" {
+		log.Warn("database converted", "from", string(mc.ConvertedFrom), "to", string(mode))
+	}
+	if mc.Revoked > 0 {
+		log.Warn("revoked API clients that held a published sandbox secret", "clients", mc.Revoked)
 	}
 	if o.sandbox {
 		seeded, err := db.SeedIfEmpty(ctx, platform.SandboxSeed(time.Now()))
@@ -213,41 +225,6 @@ func serve(ctx context.Context, o serveOptions) error {
 		return err
 	}
 	log.Info("stopped")
-	return nil
-}
-
-// checkMode refuses to run in one mode on a database set up in the other,
-// unless the operator converts it with --change-mode, and makes sure no
-// published demo secret is valid in production.
-func checkMode(ctx context.Context, db *store.DB, o serveOptions, log *slog.Logger) error {
-	want := store.ModeProduction
-	if o.sandbox {
-		want = store.ModeSandbox
-	}
-	published := platform.PublishedSecretHashes()
-	got, err := db.EnsureMode(ctx, want, published)
-	if err != nil {
-		return err
-	}
-	if got != want {
-		if !o.changeMode {
-			return fmt.Errorf("the database %s was set up in %s mode and this server runs in %s mode: use a database of its own, or convert this one with --change-mode (to production: the published demo credentials stop working)",
-				store.RedactDSN(o.db), got, want)
-		}
-		if err := db.SetMode(ctx, want, published); err != nil {
-			return err
-		}
-		log.Warn("database converted", "from", string(got), "to", string(want))
-	}
-	if want == store.ModeProduction {
-		n, err := db.RevokePublished(ctx, published)
-		if err != nil {
-			return err
-		}
-		if n > 0 {
-			log.Warn("revoked API clients that held a published sandbox secret", "clients", n)
-		}
-	}
 	return nil
 }
 

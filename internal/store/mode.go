@@ -60,19 +60,23 @@ func (db *DB) EnsureMode(ctx context.Context, want Mode, published []string) (Mo
 }
 
 // SetMode records m. Recording production revokes every API client that
-// holds a published secret (see RevokePublished) in the same transaction.
-func (db *DB) SetMode(ctx context.Context, m Mode, published []string) error {
-	return db.tx(ctx, func(x q) error {
+// holds a published secret (see RevokePublished) in the same transaction;
+// it returns how many it revoked.
+func (db *DB) SetMode(ctx context.Context, m Mode, published []string) (int, error) {
+	revoked := 0
+	err := db.tx(ctx, func(x q) error {
 		if err := db.lockSetup(ctx, x); err != nil {
 			return err
 		}
 		if m == ModeProduction {
-			if _, err := revokePublished(ctx, x, published); err != nil {
+			var err error
+			if revoked, err = revokePublished(ctx, x, published); err != nil {
 				return err
 			}
 		}
 		return setMode(ctx, x, m)
 	})
+	return revoked, err
 }
 
 // RevokePublished makes every API client whose secret hash is in published

@@ -56,7 +56,11 @@ func TestSetModeProductionRevokesPublished(t *testing.T) {
 		must(t, err)
 		must(t, db.InsertToken(ctx, platform.Token{Hash: platform.HashSecret("tok"), APIClientID: redcloud.SandboxClientID,
 			ExpiresAt: t0.Add(1e12), CreatedAt: t0}))
-		must(t, db.SetMode(ctx, store.ModeProduction, published))
+		n, err := db.SetMode(ctx, store.ModeProduction, published)
+		must(t, err)
+		if n != 2 {
+			t.Errorf("SetMode(production) revoked %d clients, want the 2 demo clients", n)
+		}
 		got, err := db.EnsureMode(ctx, store.ModeSandbox, published)
 		must(t, err)
 		if got != store.ModeProduction {
@@ -75,7 +79,7 @@ func TestSetModeProductionRevokesPublished(t *testing.T) {
 		if n := countRows(t, db, "tokens"); n != 0 {
 			t.Errorf("%d tokens left, want 0", n)
 		}
-		n, err := db.RevokePublished(ctx, published)
+		n, err = db.RevokePublished(ctx, published)
 		must(t, err)
 		if n != 0 {
 			t.Errorf("RevokePublished after conversion revoked %d, want 0", n)
