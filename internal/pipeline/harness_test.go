@@ -69,7 +69,7 @@ const lease = 10 * time.Second
 
 // waitFor is how long eventually waits: generous, since nothing waits that
 // long when the code is right.
-const waitFor = 10 * time.Second
+const waitFor = 30 * time.Second
 
 // eventually is the tests' one Eventually, with the failure described at
 // the deadline.
