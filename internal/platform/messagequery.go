@@ -152,18 +152,19 @@ func queryTime(s, field string) (*time.Time, *Error) {
 	return &r, nil
 }
 
-// Cursor form, before base64url: "1.<createdAt ms>.<binding>.<messageId>".
-// The binding is a digest of the client and the filters, so a cursor
-// replayed with other filters (or by another client) is refused instead of
-// paging a different list from an arbitrary place. It is not a secret: the
-// list is always restricted to the caller's messages server-side, so a
-// forged position can only page the caller's own messages.
+// Cursor form, before base64url: "1.<createdAt ms>.<check>.<messageId>".
+// The check digests the client, the filters and the position, so a cursor
+// altered, or replayed with other filters or by another client, is refused
+// instead of paging a different list from an arbitrary place. It is not a
+// secret: the list is always restricted to the caller's messages
+// server-side, so a forged position can only page the caller's own messages.
 const cursorVersion = "1"
 
 // NextCursor returns the opaque cursor of the page after last, the last
 // message of a full page.
 func (q MessageQuery) NextCursor(clientID string, last Message) string {
-	raw := cursorVersion + "." + strconv.FormatInt(last.CreatedAt.UnixMilli(), 10) + "." + q.binding(clientID) + "." + last.ID
+	at := strconv.FormatInt(last.CreatedAt.UnixMilli(), 10)
+	raw := cursorVersion + "." + at + "." + q.check(clientID, at, last.ID) + "." + last.ID
 	return base64.RawURLEncoding.EncodeToString([]byte(raw))
 }
 
@@ -176,7 +177,7 @@ func (q MessageQuery) decodeCursor(s, clientID string) (MessagePosition, bool) {
 		return MessagePosition{}, false
 	}
 	parts := strings.SplitN(string(b), ".", 4)
-	if len(parts) != 4 || parts[0] != cursorVersion || parts[2] != q.binding(clientID) {
+	if len(parts) != 4 || parts[0] != cursorVersion || parts[2] != q.check(clientID, parts[1], parts[3]) {
 		return MessagePosition{}, false
 	}
 	at, err := strconv.ParseInt(parts[1], 10, 64)
@@ -187,9 +188,9 @@ func (q MessageQuery) decodeCursor(s, clientID string) (MessagePosition, bool) {
 	return MessagePosition{CreatedAt: time.UnixMilli(at).UTC(), ID: id}, true
 }
 
-// binding digests the client and the filters (not the limit, which may
-// change from page to page).
-func (q MessageQuery) binding(clientID string) string {
+// check digests the client, the filters (not the limit, which may change
+// from page to page) and a position.
+func (q MessageQuery) check(clientID, at, id string) string {
 	h := sha256.New()
 	bound := func(t *time.Time) string {
 		if t == nil {
@@ -197,7 +198,7 @@ func (q MessageQuery) binding(clientID string) string {
 		}
 		return strconv.FormatInt(t.UnixMilli(), 10)
 	}
-	for _, v := range []string{clientID, q.Status, q.To, q.NumberID, q.ExternalReference, bound(q.CreatedAfter), bound(q.CreatedBefore)} {
+	for _, v := range []string{clientID, q.Status, q.To, q.NumberID, q.ExternalReference, bound(q.CreatedAfter), bound(q.CreatedBefore), at, id} {
 		h.Write([]byte(strconv.Itoa(len(v)) + ":" + v + ";"))
 	}
 	return hex.EncodeToString(h.Sum(nil)[:8])
