@@ -13,6 +13,32 @@ import (
 // is served by an index of migration 00005 that starts with the client and
 // the filtered column, in page order.
 func (db *DB) ListMessages(ctx context.Context, clientID string, q platform.MessageQuery) ([]platform.Message, bool, error) {
+	query, args, limit := listMessagesSQL(clientID, q)
+	rows, err := db.r().query(ctx, query, args...)
+	if err != nil {
+		return nil, false, fmt.Errorf("list messages: %w", err)
+	}
+	defer rows.Close()
+	out := make([]platform.Message, 0, limit+1)
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return nil, false, fmt.Errorf("list messages: %w", err)
+		}
+		out = append(out, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, fmt.Errorf("list messages: %w", err)
+	}
+	if len(out) > limit {
+		return out[:limit], true, nil
+	}
+	return out, false, nil
+}
+
+// listMessagesSQL returns the query of a page, its arguments and the page
+// size; the query asks for one row more, which tells whether more follow.
+func listMessagesSQL(clientID string, q platform.MessageQuery) (string, []any, int) {
 	where := []string{"api_client_id = ?"}
 	args := []any{clientID}
 	eq := func(column, value string) {
@@ -50,25 +76,6 @@ func (db *DB) ListMessages(ctx context.Context, clientID string, q platform.Mess
 		limit = platform.DefaultMessageLimit
 	}
 	args = append(args, limit+1)
-	rows, err := db.r().query(ctx, `SELECT `+messageColumns+` FROM messages WHERE `+strings.Join(where, " AND ")+`
-		ORDER BY created_at DESC, id DESC LIMIT ?`, args...)
-	if err != nil {
-		return nil, false, fmt.Errorf("list messages: %w", err)
-	}
-	defer rows.Close()
-	out := make([]platform.Message, 0, limit+1)
-	for rows.Next() {
-		m, err := scanMessage(rows)
-		if err != nil {
-			return nil, false, fmt.Errorf("list messages: %w", err)
-		}
-		out = append(out, m)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, false, fmt.Errorf("list messages: %w", err)
-	}
-	if len(out) > limit {
-		return out[:limit], true, nil
-	}
-	return out, false, nil
+	return `SELECT ` + messageColumns + ` FROM messages WHERE ` + strings.Join(where, " AND ") + `
+		ORDER BY created_at DESC, id DESC LIMIT ?`, args, limit
 }
