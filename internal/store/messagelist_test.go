@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -139,4 +140,41 @@ func messageIDs(ms []platform.Message) []string {
 		out[i] = m.ID
 	}
 	return out
+}
+
+// TestListMessagesUsesIndexes: on SQLite every filter reads its index in
+// page order — no table scan, no sort of the client's messages.
+func TestListMessagesUsesIndexes(t *testing.T) {
+	t.Parallel()
+	db := openTest(t)
+	_, read := store.Handles(db)
+	at := t0
+	pos := &platform.MessagePosition{CreatedAt: t0, ID: "msg_x"}
+	for name, tc := range map[string]struct {
+		q     platform.MessageQuery
+		index string
+	}{
+		"all":               {platform.MessageQuery{After: pos}, "messages_client_created"},
+		"window":            {platform.MessageQuery{CreatedAfter: &at, CreatedBefore: &at}, "messages_client_created"},
+		"status":            {platform.MessageQuery{Status: "FAILED", After: pos}, "messages_client_status"},
+		"to":                {platform.MessageQuery{To: "+15551234567"}, "messages_client_to"},
+		"numberId":          {platform.MessageQuery{NumberID: "num_a"}, "messages_client_number"},
+		"externalReference": {platform.MessageQuery{ExternalReference: "order_789"}, "messages_client_reference"},
+	} {
+		query, args := store.ListMessagesSQL("rc_a", tc.q)
+		rows, err := read.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+query, args...)
+		must(t, err)
+		var plan []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			must(t, rows.Scan(&id, &parent, &unused, &detail))
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		p := fmt.Sprint(plan)
+		if !strings.Contains(p, tc.index) || strings.Contains(p, "TEMP B-TREE") {
+			t.Errorf("%s: plan %s; want %s in page order", name, p, tc.index)
+		}
+	}
 }
