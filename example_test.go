@@ -154,3 +154,34 @@ func ExampleEscalation() {
 	//   1  2026-11-26T07:04:24.123Z  0s     502 UPSTREAM_ERROR  req_01jd0000000000000000000001  first attempt                   502 UPSTREAM_ERROR
 	//   2  2026-11-26T07:04:24.373Z  250ms  502 UPSTREAM_ERROR  req_01jd0000000000000000000002  retry after 502 UPSTREAM_ERROR  502 UPSTREAM_ERROR
 }
+
+// Reconcile after a webhook receiver's outage: every failed message of an
+// order, newest first, a page at a time.
+func ExampleClient_Messages() {
+	baseURL, stop := startSandbox()
+	defer stop()
+	ctx := context.Background()
+	client, err := redcloud.NewClient(redcloud.Config{BaseURL: baseURL,
+		ClientID: redcloud.SandboxClientID, ClientSecret: redcloud.SandboxClientSecret})
+	if err != nil {
+		log.Fatal(err)
+	}
+	if _, err := client.Send(ctx, redcloud.SendRequest{SendFrom: redcloud.SandboxNumberID,
+		To: []string{"+15005550100", "+15005550101"}, MessageType: redcloud.MessageTypeSMS,
+		Text: "Your order has shipped", ExternalReference: "order_789"}); err != nil {
+		log.Fatal(err)
+	}
+	n := 0
+	for m, err := range client.Messages(ctx, redcloud.MessageQuery{ExternalReference: "order_789", Limit: 100}) {
+		if err != nil {
+			log.Fatal(redcloud.Explain(err))
+		}
+		n++
+		fmt.Println(m.To, m.Status)
+	}
+	fmt.Println(n, "messages")
+	// Output:
+	// +15005550101 QUEUED
+	// +15005550100 QUEUED
+	// 2 messages
+}

@@ -83,7 +83,8 @@ type Failure struct {
 	Message string `json:"message"`
 }
 
-// Message is the body of GET /api/core/messages/{messageId}.
+// Message is the body of GET /api/core/messages/{messageId}, and an entry
+// of a MessageList, where Events is nil (not listed).
 type Message struct {
 	MessageID          string         `json:"messageId"`
 	Direction          string         `json:"direction"`
@@ -99,7 +100,15 @@ type Message struct {
 	UpdatedAt          Time           `json:"updatedAt"`
 	ProviderMessageRef *string        `json:"providerMessageRef"`
 	Failure            *Failure       `json:"failure"`
-	Events             []MessageEvent `json:"events"`
+	Events             []MessageEvent `json:"events,omitzero"`
+}
+
+// MessageList is the body of GET /api/core/messages: a page of messages,
+// newest first, without their events. NextCursor, when not nil, fetches
+// the next page.
+type MessageList struct {
+	Messages   []Message `json:"messages"`
+	NextCursor *string   `json:"nextCursor"`
 }
 
 // MessageEvent is one lifecycle event in a Message.

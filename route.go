@@ -21,6 +21,8 @@ const (
 	PathNumber = "/api/core/numbers/{numberId}"
 	// PathMessagesSend sends messages (POST).
 	PathMessagesSend = "/api/core/messages/send"
+	// PathMessages lists the caller's messages, newest first (GET).
+	PathMessages = "/api/core/messages"
 	// PathMessage shows a message and its events (GET). "send" is not a
 	// messageId: that segment is PathMessagesSend.
 	PathMessage = "/api/core/messages/{messageId}"

@@ -17,6 +17,7 @@ var routePaths = map[string]string{
 	"PathNumbersSearch":   redcloud.PathNumbersSearch,
 	"PathNumber":          redcloud.PathNumber,
 	"PathMessagesSend":    redcloud.PathMessagesSend,
+	"PathMessages":        redcloud.PathMessages,
 	"PathMessage":         redcloud.PathMessage,
 	"PathIdempotencyKey":  redcloud.PathIdempotencyKey,
 	"PathSandboxWebhooks": redcloud.PathSandboxWebhooks,

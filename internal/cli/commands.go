@@ -1,5 +1,5 @@
 // Package cli holds the integrator's commands of the redcloud binary (token,
-// whoami, numbers, send, message, key, listen, doctor, completion). They are
+// whoami, numbers, send, message, messages, key, listen, doctor, completion). They are
 // built only on the public packages — the client
 // (github.com/redcloud-core/redcloud) and webhook — never on anything under
 // internal/, so that they do exactly what an integration can do
@@ -16,7 +16,7 @@ import (
 // root command.
 func Commands() []*cobra.Command {
 	return []*cobra.Command{
-		tokenCmd(), whoAmICmd(), numbersCmd(), sendCmd(), messageCmd(), keyCmd(),
+		tokenCmd(), whoAmICmd(), numbersCmd(), sendCmd(), messageCmd(), messagesCmd(), keyCmd(),
 		listenCmd(), doctorCmd(), completionCmd(),
 	}
 }
@@ -30,6 +30,7 @@ and webhook packages — exactly what an integration can do:
   token      get an access token          whoami    who the credentials are
   numbers    list / search / update       send      send an SMS or MMS
   message    a message and its events     key       what a send's key recorded
+  messages   list messages, with filters
   listen     receive webhooks locally     doctor    check the setup, run drills
   completion shell completion scripts
 

@@ -125,6 +125,7 @@ func TestCapabilities(t *testing.T) {
 		{"send without a key and with bad JSON", redcloud.CapMessagesSend, request{method: "POST", path: "/api/core/messages/send", body: `{`}},
 		{"idempotency key", redcloud.CapMessagesSend, request{method: "GET", path: "/api/core/idempotency-keys/k1"}},
 		{"message", redcloud.CapMessagesSend, request{method: "GET", path: "/api/core/messages/msg_01jd8x5v7k2m3n4p5q6r7s8t9w"}},
+		{"message list", redcloud.CapMessagesSend, request{method: "GET", path: "/api/core/messages?status=NOPE"}},
 	}
 	e := newEnv(t)
 	tok := e.sandboxToken(t)

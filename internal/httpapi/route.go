@@ -42,6 +42,7 @@ func (s *Server) routeTable() []route {
 		route{http.MethodPost, redcloud.PathMessagesSend, s.auth(redcloud.CapMessagesSend, s.send)},
 		route{http.MethodGet, redcloud.PathIdempotencyKey, s.auth(redcloud.CapMessagesSend, s.idempotencyKey)},
 		route{http.MethodGet, redcloud.PathMessage, s.auth(redcloud.CapMessagesSend, s.message)},
+		route{http.MethodGet, redcloud.PathMessages, s.auth(redcloud.CapMessagesSend, s.listMessages)},
 	)
 	if s.cfg.Sandbox {
 		rs = append(rs,

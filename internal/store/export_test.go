@@ -1,6 +1,10 @@
 package store
 
-import "database/sql"
+import (
+	"database/sql"
+
+	"github.com/redcloud-core/redcloud/internal/platform"
+)
 
 // Handles returns the store's writer and reader pools, so that external
 // tests can check what the store API does not show (per-connection
@@ -17,3 +21,9 @@ var (
 // CachesStatements reports whether the store keeps prepared statements of
 // its own (SQLite only: pgx caches them on PostgreSQL).
 func CachesStatements(db *DB) bool { return db.readStmts != nil && db.writeStmts != nil }
+
+// ListMessagesSQL is the query of a ListMessages page, for query-plan tests.
+func ListMessagesSQL(clientID string, q platform.MessageQuery) (string, []any) {
+	query, args, _ := listMessagesSQL(clientID, q)
+	return query, args
+}

@@ -1,0 +1,81 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/redcloud-core/redcloud/internal/platform"
+)
+
+// ListMessages returns a page of an API client's messages matching q,
+// newest first by (created_at, id), and whether more follow. Every filter
+// is served by an index of migration 00005 that starts with the client and
+// the filtered column, in page order.
+func (db *DB) ListMessages(ctx context.Context, clientID string, q platform.MessageQuery) ([]platform.Message, bool, error) {
+	query, args, limit := listMessagesSQL(clientID, q)
+	rows, err := db.r().query(ctx, query, args...)
+	if err != nil {
+		return nil, false, fmt.Errorf("list messages: %w", err)
+	}
+	defer rows.Close()
+	out := make([]platform.Message, 0, limit+1)
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return nil, false, fmt.Errorf("list messages: %w", err)
+		}
+		out = append(out, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, fmt.Errorf("list messages: %w", err)
+	}
+	if len(out) > limit {
+		return out[:limit], true, nil
+	}
+	return out, false, nil
+}
+
+// listMessagesSQL returns the query of a page, its arguments and the page
+// size; the query asks for one row more, which tells whether more follow.
+func listMessagesSQL(clientID string, q platform.MessageQuery) (string, []any, int) {
+	where := []string{"api_client_id = ?"}
+	args := []any{clientID}
+	eq := func(column, value string) {
+		if value != "" {
+			where = append(where, column+" = ?")
+			args = append(args, value)
+		}
+	}
+	eq("status", q.Status)
+	eq("to_e164", q.To)
+	eq("number_id", q.NumberID)
+	if q.ExternalReference != "" {
+		// The literal condition lets both databases prove the partial
+		// index messages_client_reference applies.
+		eq("external_reference", q.ExternalReference)
+		where = append(where, "external_reference <> ''")
+	}
+	if q.CreatedAfter != nil {
+		where = append(where, "created_at >= ?")
+		args = append(args, ms(*q.CreatedAfter))
+	}
+	if q.CreatedBefore != nil {
+		where = append(where, "created_at < ?")
+		args = append(args, ms(*q.CreatedBefore))
+	}
+	if q.After != nil {
+		// The first condition bounds the index range; the second drops the
+		// rows of the cursor's millisecond at or after its id.
+		where = append(where, "created_at <= ?", "(created_at < ? OR id < ?)")
+		at := ms(q.After.CreatedAt)
+		args = append(args, at, at, q.After.ID)
+	}
+	limit := q.Limit
+	if limit <= 0 || limit > platform.MaxMessageLimit {
+		limit = platform.DefaultMessageLimit
+	}
+	args = append(args, limit+1)
+	return `SELECT ` + messageColumns + ` FROM messages WHERE ` + strings.Join(where, " AND ") + `
+		ORDER BY created_at DESC, id DESC LIMIT ?`, args, limit
+}
