@@ -57,25 +57,25 @@ var gsmCode = func() map[rune]byte {
 // characters that forced UCS-2.
 type SegmentInfo struct {
 	// Encoding is EncodingGSM7 or EncodingUCS2.
-	Encoding string
+	Encoding string `json:"encoding"`
 	// Segments is the number of SMS parts: len(Parts).
-	Segments int
+	Segments int `json:"segments"`
 	// Parts are the texts of the parts, in order; they join to the text.
-	Parts []SegmentPart
+	Parts []SegmentPart `json:"parts"`
 	// NonGSMCharacters are the distinct characters of the text outside the
 	// GSM 03.38 tables, in order of first appearance: the reason for UCS-2.
 	// Empty (not nil) for GSM-7.
-	NonGSMCharacters []string
+	NonGSMCharacters []string `json:"nonGsmCharacters"`
 }
 
 // SegmentPart is one SMS part.
 type SegmentPart struct {
 	// Text is the part's share of the text.
-	Text string
+	Text string `json:"text"`
 	// Units is its size: septets for GSM-7 (an extension character counts
 	// two), UTF-16 code units for UCS-2 (a character beyond U+FFFF, such as
 	// an emoji, counts two).
-	Units int
+	Units int `json:"units"`
 }
 
 // Segments computes how text travels as SMS (3GPP TS 23.038 / 23.040):
