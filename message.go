@@ -57,6 +57,12 @@ type AcceptedRecipient struct {
 	To        string `json:"to"`
 	MessageID string `json:"messageId"`
 	Status    string `json:"status"`
+
+	// Encoding [extension] is EncodingGSM7 or EncodingUCS2; nil for MMS.
+	Encoding *string `json:"encoding"`
+	// Segments [extension] is the number of SMS parts the text travels as
+	// (see Segments); 1 for MMS.
+	Segments int `json:"segments"`
 }
 
 // RecipientError is one rejected recipient; Index is its position in to[].
@@ -101,6 +107,14 @@ type Message struct {
 	ProviderMessageRef *string        `json:"providerMessageRef"`
 	Failure            *Failure       `json:"failure"`
 	Events             []MessageEvent `json:"events,omitzero"`
+
+	// Encoding [extension] is EncodingGSM7 or EncodingUCS2; nil for MMS.
+	Encoding *string `json:"encoding"`
+	// Segments [extension] is the number of SMS parts; 1 for MMS.
+	Segments int `json:"segments"`
+	// NonGSMCharacters [extension] are the distinct characters that forced
+	// UCS-2, in order of first appearance; empty for GSM-7 and for MMS.
+	NonGSMCharacters []string `json:"nonGsmCharacters"`
 }
 
 // MessageList is the body of GET /api/core/messages: a page of messages,

@@ -57,6 +57,12 @@ type Event struct {
 	To string
 	// MessageType is "SMS" or "MMS".
 	MessageType string
+	// Encoding [extension] is "GSM-7" or "UCS-2" for an SMS; empty (sent as
+	// null) for MMS. Lifecycle events only.
+	Encoding string
+	// Segments [extension] is the number of SMS parts the text travels as;
+	// 1 for MMS. Lifecycle events only.
+	Segments int
 	// Status is the message status after the event (QUEUED, SENT, DELIVERED,
 	// FAILED). Lifecycle events only.
 	Status string
@@ -106,6 +112,8 @@ type lifecycleJSON struct {
 	From               string   `json:"from"`
 	To                 string   `json:"to"`
 	MessageType        string   `json:"messageType"`
+	Encoding           *string  `json:"encoding"`
+	Segments           int      `json:"segments"`
 	Status             string   `json:"status"`
 	ProviderMessageRef *string  `json:"providerMessageRef"`
 	Failure            *Failure `json:"failure"`
@@ -142,6 +150,8 @@ type anyJSON struct {
 	From               string   `json:"from"`
 	To                 string   `json:"to"`
 	MessageType        string   `json:"messageType"`
+	Encoding           *string  `json:"encoding"`
+	Segments           int      `json:"segments"`
 	Status             string   `json:"status"`
 	ProviderMessageRef *string  `json:"providerMessageRef"`
 	Failure            *Failure `json:"failure"`
@@ -156,8 +166,9 @@ type anyJSON struct {
 // numberId, from, to, messageType, text, mediaUrls (an empty list is []).
 // Any other type is encoded in the lifecycle shape: eventId, type,
 // createdAt, apiClientId, sequence, terminal, messageId, externalReference,
-// numberId, from, to, messageType, status, providerMessageRef, failure, with
-// empty externalReference and providerMessageRef and a nil Failure as null.
+// numberId, from, to, messageType, encoding, segments, status,
+// providerMessageRef, failure, with empty externalReference, encoding and
+// providerMessageRef and a nil Failure as null.
 //
 // The output depends only on the event, so the same event always encodes to
 // the same bytes; it equals what json.Marshal returns for the event.
@@ -197,6 +208,8 @@ func (ev Event) MarshalJSON() ([]byte, error) {
 		From:               ev.From,
 		To:                 ev.To,
 		MessageType:        ev.MessageType,
+		Encoding:           nullable(ev.Encoding),
+		Segments:           ev.Segments,
 		Status:             ev.Status,
 		ProviderMessageRef: nullable(ev.ProviderMessageRef),
 		Failure:            ev.Failure,
@@ -241,6 +254,8 @@ func (ev *Event) UnmarshalJSON(data []byte) error {
 		From:               raw.From,
 		To:                 raw.To,
 		MessageType:        raw.MessageType,
+		Encoding:           deref(raw.Encoding),
+		Segments:           raw.Segments,
 		Status:             raw.Status,
 		ProviderMessageRef: deref(raw.ProviderMessageRef),
 		Failure:            raw.Failure,

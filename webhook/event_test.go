@@ -28,6 +28,8 @@ func deliveryEvent() webhook.Event {
 		From:               "+15551234567",
 		To:                 "+15551234567",
 		MessageType:        "SMS",
+		Encoding:           "UCS-2",
+		Segments:           3,
 		Status:             "DELIVERED",
 		ProviderMessageRef: "sbx_1",
 	}
@@ -45,6 +47,8 @@ func queuedEvent() webhook.Event {
 		From:        "+15551234567",
 		To:          "+15005550002",
 		MessageType: "SMS",
+		Encoding:    "GSM-7",
+		Segments:    1,
 		Status:      "QUEUED",
 		// Inbound-only fields are not sent for lifecycle events.
 		Text:      "ignored",
@@ -66,6 +70,7 @@ func failedEvent() webhook.Event {
 		From:              "+15551234567",
 		To:                "+15005550001",
 		MessageType:       "MMS",
+		Segments:          1,
 		Status:            "FAILED",
 		Failure:           &webhook.Failure{Code: "INVALID_DESTINATION", Message: "the destination is not a valid number"},
 	}
@@ -110,7 +115,7 @@ func TestEventMarshalJSON(t *testing.T) {
 			want: `{"eventId":"evt_01jd0000000000000000000003","type":"message.delivery","createdAt":"2026-11-26T07:04:25.456Z",` +
 				`"apiClientId":"rc_test_client_123","sequence":3,"terminal":true,"messageId":"msg_01jd0000000000000000000001",` +
 				`"externalReference":"order_789","numberId":"num_abc123","from":"+15551234567","to":"+15551234567",` +
-				`"messageType":"SMS","status":"DELIVERED","providerMessageRef":"sbx_1","failure":null}`,
+				`"messageType":"SMS","encoding":"UCS-2","segments":3,"status":"DELIVERED","providerMessageRef":"sbx_1","failure":null}`,
 		},
 		{
 			name: "queued, nulls, non-UTC time",
@@ -118,7 +123,7 @@ func TestEventMarshalJSON(t *testing.T) {
 			want: `{"eventId":"evt_01jd0000000000000000000001","type":"message.queued","createdAt":"2026-11-26T07:04:25.456Z",` +
 				`"apiClientId":"rc_test_client_123","sequence":1,"terminal":false,"messageId":"msg_01jd0000000000000000000001",` +
 				`"externalReference":null,"numberId":"num_abc123","from":"+15551234567","to":"+15005550002",` +
-				`"messageType":"SMS","status":"QUEUED","providerMessageRef":null,"failure":null}`,
+				`"messageType":"SMS","encoding":"GSM-7","segments":1,"status":"QUEUED","providerMessageRef":null,"failure":null}`,
 		},
 		{
 			name: "failed",
@@ -126,7 +131,7 @@ func TestEventMarshalJSON(t *testing.T) {
 			want: `{"eventId":"evt_01jd0000000000000000000004","type":"message.failed","createdAt":"2026-11-26T07:04:25.456Z",` +
 				`"apiClientId":"rc_test_client_123","sequence":2,"terminal":true,"messageId":"msg_01jd0000000000000000000002",` +
 				`"externalReference":"order_790","numberId":"num_abc123","from":"+15551234567","to":"+15005550001",` +
-				`"messageType":"MMS","status":"FAILED","providerMessageRef":null,` +
+				`"messageType":"MMS","encoding":null,"segments":1,"status":"FAILED","providerMessageRef":null,` +
 				`"failure":{"code":"INVALID_DESTINATION","message":"the destination is not a valid number"}}`,
 		},
 		{

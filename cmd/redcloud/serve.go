@@ -46,6 +46,7 @@ type serveOptions struct {
 	changeMode         bool
 	metricsAddr        string
 	tokenRateLimit     float64
+	maxSegments        int
 }
 
 func serveCmd() *cobra.Command {
@@ -76,6 +77,7 @@ for example REDCLOUD_DB=/var/lib/redcloud.db or REDCLOUD_RATE_LIMIT=0.`,
 	f.Float64Var(&o.rateLimit, "rate-limit", 100, "requests per second per API client (burst 2x); 0 disables")
 	f.Float64Var(&o.tokenRateLimit, "token-rate-limit", 1, "access tokens issued per second per API client (burst 30); 0 disables")
 	f.DurationVar(&o.idempotencyTTL, "idempotency-ttl", 24*time.Hour, "how long an accepted Idempotency-Key is remembered")
+	f.IntVar(&o.maxSegments, "max-segments", 0, "refuse (400) an SMS text of more than this many segments; 0: no limit (the 1600-character limit still holds)")
 	f.DurationVar(&o.messageValidity, "message-validity", 4*time.Hour, "how long a message may wait for the provider before it fails EXPIRED")
 	f.DurationVar(&o.sandboxDelay, "sandbox-delay", 100*time.Millisecond, "sandbox provider: wait before each step (send, receipt)")
 	f.Float64Var(&o.sandboxFailureRate, "sandbox-provider-failure-rate", 0, "sandbox provider: fraction (0-1) of sends that fail transiently, drawn at random per send, for chaos testing")
@@ -159,6 +161,7 @@ func serve(ctx context.Context, o serveOptions) error {
 		IdempotencyTTL: o.idempotencyTTL, MessageValidity: o.messageValidity, Logger: log,
 		LoopbackHostsOnly: o.sandbox && !o.allowPublicSandbox, TokenRateLimit: o.tokenRateLimit,
 		Metrics: mx, MetricsElsewhere: o.metricsAddr != "", OnAccept: onAccept, OperationalOnly: o.role == "worker",
+		MaxSegments: o.maxSegments,
 	})
 	if err != nil {
 		return err

@@ -1,6 +1,6 @@
 // Package cli holds the integrator's commands of the redcloud binary (token,
-// whoami, numbers, send, message, messages, key, listen, doctor, completion). They are
-// built only on the public packages — the client
+// whoami, numbers, send, message, messages, key, listen, doctor, segments,
+// completion). They are built only on the public packages — the client
 // (github.com/redcloud-core/redcloud) and webhook — never on anything under
 // internal/, so that they do exactly what an integration can do
 // (imports_test.go checks it).
@@ -17,7 +17,7 @@ import (
 func Commands() []*cobra.Command {
 	return []*cobra.Command{
 		tokenCmd(), whoAmICmd(), numbersCmd(), sendCmd(), messageCmd(), messagesCmd(), keyCmd(),
-		listenCmd(), doctorCmd(), completionCmd(),
+		listenCmd(), doctorCmd(), segmentsCmd(), completionCmd(),
 	}
 }
 
@@ -32,6 +32,7 @@ and webhook packages — exactly what an integration can do:
   message    a message and its events     key       what a send's key recorded
   messages   list messages, with filters
   listen     receive webhooks locally     doctor    check the setup, run drills
+  segments   encoding and SMS parts of a text, offline
   completion shell completion scripts
 
 Configuration of the integrator's commands (a flag wins over its variable;

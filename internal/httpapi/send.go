@@ -44,6 +44,14 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	// After the idempotency lookup: a replay answers its stored 202 even
+	// when the limit was lowered since.
+	if in.MessageType == redcloud.MessageTypeSMS && s.cfg.MaxSegments > 0 {
+		if n := redcloud.Segments(in.Text).Segments; n > s.cfg.MaxSegments {
+			s.domainError(w, r, platform.SegmentLimitError(n, s.cfg.MaxSegments))
+			return
+		}
+	}
 	if perr := platform.CheckSendFrom(in.SendFrom); perr != nil {
 		s.domainError(w, r, perr)
 		return
@@ -154,6 +162,10 @@ func wireMessage(m platform.Message, events []platform.Event) redcloud.Message {
 		ExternalReference: optional(m.ExternalReference), Status: m.Status,
 		CreatedAt: redcloud.NewTime(m.CreatedAt), UpdatedAt: redcloud.NewTime(m.UpdatedAt),
 		ProviderMessageRef: optional(m.ProviderRef), Events: make([]redcloud.MessageEvent, 0, len(events)),
+		Encoding: optional(m.Encoding), Segments: m.Segments, NonGSMCharacters: m.NonGSMCharacters,
+	}
+	if out.NonGSMCharacters == nil {
+		out.NonGSMCharacters = []string{}
 	}
 	if out.MediaURLs == nil {
 		out.MediaURLs = []string{}

@@ -66,6 +66,10 @@ type Config struct {
 	// MetricsElsewhere leaves /metrics off the API listener (404): the
 	// operator serves Metrics.Handler on a listener of its own. Default false.
 	MetricsElsewhere bool
+	// MaxSegments [extension] refuses with 400 an SMS whose text travels as
+	// more than this many segments (redcloud.Segments). 0 (default): no
+	// limit beyond the 1600 characters.
+	MaxSegments int
 }
 
 // Server serves the API.

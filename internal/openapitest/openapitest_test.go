@@ -198,18 +198,27 @@ func TestTransport(t *testing.T) {
 			resp: response{status: 200, body: `{"messageId":"` + msgID + `","numberId":"num_abc123","direction":"outbound",` +
 				`"from":"+15551234567","to":"+15557654321","messageType":"SMS","text":"hi","mediaUrls":[],"externalReference":null,` +
 				`"status":"FAILED","createdAt":"` + stamp + `","updatedAt":"` + stamp + `","providerMessageRef":null,` +
+				`"encoding":"GSM-7","segments":1,"nonGsmCharacters":[],` +
 				`"failure":{"code":"BOGUS","message":"rejected"},"events":[]}`},
 			wantErr: "failure"},
 		{name: "message with a string failure", method: "GET", path: "/api/core/messages/" + msgID,
 			resp: response{status: 200, body: `{"messageId":"` + msgID + `","numberId":"num_abc123","direction":"outbound",` +
 				`"from":"+15551234567","to":"+15557654321","messageType":"SMS","text":5,"mediaUrls":[],"externalReference":null,` +
 				`"status":"FAILED","createdAt":"` + stamp + `","updatedAt":"` + stamp + `","providerMessageRef":null,` +
+				`"encoding":"GSM-7","segments":1,"nonGsmCharacters":[],` +
 				`"failure":"x","events":[]}`},
 			wantErr: "/"},
+		{name: "message with an unknown encoding", method: "GET", path: "/api/core/messages/" + msgID,
+			resp: response{status: 200, body: `{"messageId":"` + msgID + `","numberId":"num_abc123","direction":"outbound",` +
+				`"from":"+15551234567","to":"+15557654321","messageType":"SMS","text":"hi","mediaUrls":[],"externalReference":null,` +
+				`"status":"QUEUED","createdAt":"` + stamp + `","updatedAt":"` + stamp + `","providerMessageRef":null,` +
+				`"encoding":"UTF-8","segments":1,"nonGsmCharacters":[],"failure":null,"events":[]}`},
+			wantErr: "encoding"},
 		{name: "inbound message", method: "GET", path: "/api/core/messages/" + msgID,
 			resp: response{status: 200, body: `{"messageId":"` + msgID + `","numberId":"num_abc123","direction":"inbound",` +
 				`"from":"+15557654321","to":"+15551234567","messageType":"SMS","text":"STOP","mediaUrls":[],"externalReference":null,` +
 				`"status":"RECEIVED","createdAt":"` + stamp + `","updatedAt":"` + stamp + `","providerMessageRef":null,` +
+				`"encoding":"GSM-7","segments":1,"nonGsmCharacters":[],` +
 				`"failure":null,"events":[{"eventId":"` + evtID + `","type":"message.inbound","sequence":1,"createdAt":"` + stamp + `"}]}`}},
 		{name: "sandbox webhooks", method: "PUT", path: "/api/sandbox/webhooks",
 			resp: response{status: 200, body: `{"deliveryUrl":"http://127.0.0.1:9999/hook","inboundUrl":null,"signingSecret":"whsec_` + strings.Repeat("x", 43) + `"}`}},
@@ -241,12 +250,14 @@ func TestTransport(t *testing.T) {
 			resp: response{status: 200, body: `{"messageId":"` + msgID + `","numberId":"num_abc123","direction":"outbound",` +
 				`"from":"+15551234567","to":"+15557654321","messageType":"SMS","text":"hi","mediaUrls":[],"externalReference":null,` +
 				`"status":"FAILED","createdAt":"` + stamp + `","updatedAt":"` + stamp + `","providerMessageRef":null,` +
+				`"encoding":"GSM-7","segments":1,"nonGsmCharacters":[],` +
 				`"failure":{"code":"CARRIER_REJECTED","message":"rejected"},` +
 				`"events":[{"eventId":"` + evtID + `","type":"message.queued","sequence":1,"createdAt":"` + stamp + `"}]}`}},
 		{name: "message with a time without milliseconds", method: "GET", path: "/api/core/messages/" + msgID,
 			resp: response{status: 200, body: `{"messageId":"` + msgID + `","numberId":"num_abc123","direction":"outbound",` +
 				`"from":"+15551234567","to":"+15557654321","messageType":"SMS","text":null,"mediaUrls":[],"externalReference":null,` +
 				`"status":"QUEUED","createdAt":"2026-11-26T07:04:24Z","updatedAt":"` + stamp + `","providerMessageRef":null,` +
+				`"encoding":"GSM-7","segments":1,"nonGsmCharacters":[],` +
 				`"failure":null,"events":[]}`},
 			wantErr: "createdAt"},
 		{name: "token ok", method: "POST", path: "/api/auth/token",

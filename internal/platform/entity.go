@@ -107,6 +107,13 @@ type Message struct {
 	ExpiresAt         time.Time
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
+
+	// Encoding, Segments and NonGSMCharacters are how an SMS text travels
+	// (redcloud.Segments), fixed when the message is stored: "" (null on
+	// the wire), 1 and none for MMS. See WithEncoding.
+	Encoding         string
+	Segments         int
+	NonGSMCharacters []string
 }
 
 // Event is one lifecycle event; Body is the webhook body, fixed at creation.

@@ -14,8 +14,8 @@ func NewLifecycleEvent(m Message, typ string, now time.Time) Event {
 		EventID: NewID(PrefixEvent), Type: typ, CreatedAt: now.UTC().Truncate(time.Millisecond),
 		APIClientID: m.APIClientID, Sequence: m.Sequence, MessageID: m.ID,
 		ExternalReference: m.ExternalReference, NumberID: m.NumberID, From: m.From, To: m.To,
-		MessageType: m.MessageType, Status: m.Status, ProviderMessageRef: m.ProviderRef,
-		Terminal: Terminal(m.Status),
+		MessageType: m.MessageType, Encoding: m.Encoding, Segments: m.Segments, Status: m.Status,
+		ProviderMessageRef: m.ProviderRef, Terminal: Terminal(m.Status),
 	}
 	if typ == webhook.TypeFailed {
 		ev.Failure = &webhook.Failure{Code: m.FailureCode, Message: m.FailureMessage}
@@ -37,6 +37,14 @@ func eventRow(ev webhook.Event) Event {
 	body, _ := ev.MarshalJSON() // strings, ints and bools only: cannot fail
 	return Event{ID: ev.EventID, MessageID: ev.MessageID, APIClientID: ev.APIClientID,
 		Type: ev.Type, Sequence: ev.Sequence, Body: body, CreatedAt: ev.CreatedAt}
+}
+
+// nullable is s, or nil (JSON null) when empty.
+func nullable(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
 
 func nonNilStrings(s []string) []string {
@@ -93,16 +101,17 @@ func NewAcceptance(in AcceptInput) Acceptance {
 	a := Acceptance{}
 	route := RouteOf(in.Client, in.Number)
 	for _, r := range in.Recipients {
-		m, e := Accepted(Message{
+		m, e := Accepted(WithEncoding(Message{
 			ID: NewID(PrefixMessage), APIClientID: in.Client.ID, NumberID: in.Number.ID, Direction: Outbound,
 			From: in.Number.E164, To: r.To, MessageType: in.Send.MessageType, Text: in.Send.Text,
 			MediaURLs: nonNilStrings(in.Send.MediaURLs), ExternalReference: in.Send.ExternalReference,
 			IdempotencyKey: in.Key, NextAttemptAt: &now, ExpiresAt: now.Add(in.Validity), CreatedAt: now,
-		}, now)
+		}), now)
 		a.Messages = append(a.Messages, m)
 		a.Events = append(a.Events, e)
 		a.Deliveries = append(a.Deliveries, NewDelivery(e, route.URL(e.Type), now))
-		resp.Results = append(resp.Results, redcloud.AcceptedRecipient{To: r.To, MessageID: m.ID, Status: redcloud.MessageQueued})
+		resp.Results = append(resp.Results, redcloud.AcceptedRecipient{To: r.To, MessageID: m.ID,
+			Status: redcloud.MessageQueued, Encoding: nullable(m.Encoding), Segments: m.Segments})
 	}
 	body, _ := jsonMarshal(resp)
 	canonical := in.Send.Canonical()

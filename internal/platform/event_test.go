@@ -52,6 +52,7 @@ func TestNewAcceptance(t *testing.T) {
 			From: "+15551234567", To: r.To, MessageType: "SMS", Text: "hello", MediaURLs: []string{},
 			ExternalReference: "order_789", IdempotencyKey: "idem_order_789", Status: redcloud.MessageQueued,
 			Sequence: 1, NextAttemptAt: &now, ExpiresAt: now.Add(4 * time.Hour), CreatedAt: now, UpdatedAt: now,
+			Encoding: redcloud.EncodingGSM7, Segments: 1, NonGSMCharacters: []string{},
 		}
 		if !reflect.DeepEqual(m, want) {
 			t.Errorf("message %d =\n%+v\nwant\n%+v", i, m, want)
@@ -69,7 +70,7 @@ func TestNewAcceptance(t *testing.T) {
 		wantEv := webhook.Event{
 			EventID: e.ID, Type: webhook.TypeQueued, CreatedAt: now, APIClientID: m.APIClientID, Sequence: 1,
 			MessageID: m.ID, ExternalReference: "order_789", NumberID: m.NumberID, From: m.From, To: m.To,
-			MessageType: "SMS", Status: redcloud.MessageQueued,
+			MessageType: "SMS", Encoding: redcloud.EncodingGSM7, Segments: 1, Status: redcloud.MessageQueued,
 		}
 		ev.MediaURLs = nil // not sent in lifecycle events
 		if !reflect.DeepEqual(ev, wantEv) {
@@ -97,7 +98,9 @@ func TestNewAcceptance(t *testing.T) {
 	}
 	wantResults := make([]redcloud.AcceptedRecipient, len(a.Messages))
 	for i, m := range a.Messages {
-		wantResults[i] = redcloud.AcceptedRecipient{To: m.To, MessageID: m.ID, Status: redcloud.MessageQueued}
+		gsm7 := redcloud.EncodingGSM7
+		wantResults[i] = redcloud.AcceptedRecipient{To: m.To, MessageID: m.ID, Status: redcloud.MessageQueued,
+			Encoding: &gsm7, Segments: 1}
 	}
 	if !reflect.DeepEqual(body.Results, wantResults) {
 		t.Errorf("results = %+v, want %+v", body.Results, wantResults)
@@ -122,7 +125,7 @@ func TestNewAcceptanceResponseShape(t *testing.T) {
 	in.Recipients = []platform.Recipient{{To: "+15551234567", Index: 0}}
 	in.Errors = nil
 	a := platform.NewAcceptance(in)
-	want := `{"results":[{"to":"+15551234567","messageId":"` + a.Messages[0].ID + `","status":"QUEUED"}],"errors":[]}`
+	want := `{"results":[{"to":"+15551234567","messageId":"` + a.Messages[0].ID + `","status":"QUEUED","encoding":"GSM-7","segments":1}],"errors":[]}`
 	if string(a.Record.Response) != want {
 		t.Errorf("response =\n%s\nwant\n%s", a.Record.Response, want)
 	}

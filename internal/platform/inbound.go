@@ -58,11 +58,11 @@ func NewInbound(c APIClient, n Number, in InboundInput, now time.Time) (Message,
 	if len(in.MediaURLs) > 0 {
 		typ = redcloud.MessageTypeMMS
 	}
-	m, e := Received(Message{
+	m, e := Received(WithEncoding(Message{
 		ID: NewID(PrefixMessage), APIClientID: c.ID, NumberID: n.ID, Direction: Inbound,
 		From: in.From, To: n.E164, MessageType: typ, Text: in.Text, MediaURLs: nonNilStrings(in.MediaURLs),
 		ExpiresAt: now, CreatedAt: now,
-	}, now)
+	}), now)
 	return m, e, NewDelivery(e, RouteOf(c, n).URL(e.Type), now)
 }
 

@@ -13,17 +13,20 @@ import (
 
 func insertMessage(ctx context.Context, x q, m platform.Message) error {
 	media, _ := json.Marshal(nonNil(m.MediaURLs))
+	nonGSM, _ := json.Marshal(nonNil(m.NonGSMCharacters))
 	var next any
 	if m.NextAttemptAt != nil {
 		next = ms(*m.NextAttemptAt)
 	}
 	_, err := x.exec(ctx, `INSERT INTO messages (id, api_client_id, number_id, direction, from_e164, to_e164,
 		message_type, text, media_urls, external_reference, idempotency_key, status, failure_code, failure_message,
-		provider_ref, sequence, attempts, next_attempt_at, expires_at, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		provider_ref, sequence, attempts, next_attempt_at, expires_at, created_at, updated_at,
+		encoding, segments, non_gsm_characters)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		m.ID, m.APIClientID, m.NumberID, m.Direction, m.From, m.To, m.MessageType, m.Text, string(media),
 		m.ExternalReference, m.IdempotencyKey, m.Status, m.FailureCode, m.FailureMessage, m.ProviderRef,
-		m.Sequence, m.Attempts, next, ms(m.ExpiresAt), ms(m.CreatedAt), ms(m.UpdatedAt))
+		m.Sequence, m.Attempts, next, ms(m.ExpiresAt), ms(m.CreatedAt), ms(m.UpdatedAt),
+		m.Encoding, m.Segments, string(nonGSM))
 	if err != nil {
 		return fmt.Errorf("insert message: %w", err)
 	}
@@ -32,20 +35,25 @@ func insertMessage(ctx context.Context, x q, m platform.Message) error {
 
 const messageColumns = `id, api_client_id, number_id, direction, from_e164, to_e164, message_type, text, media_urls,
 	external_reference, idempotency_key, status, failure_code, failure_message, provider_ref, sequence, attempts,
-	next_attempt_at, expires_at, created_at, updated_at`
+	next_attempt_at, expires_at, created_at, updated_at, encoding, segments, non_gsm_characters`
 
 func scanMessage(row interface{ Scan(...any) error }) (platform.Message, error) {
 	var m platform.Message
-	var media string
+	var media, nonGSM string
 	var next sql.NullInt64
 	var expires, created, updated int64
 	err := row.Scan(&m.ID, &m.APIClientID, &m.NumberID, &m.Direction, &m.From, &m.To, &m.MessageType, &m.Text, &media,
 		&m.ExternalReference, &m.IdempotencyKey, &m.Status, &m.FailureCode, &m.FailureMessage, &m.ProviderRef,
-		&m.Sequence, &m.Attempts, &next, &expires, &created, &updated)
+		&m.Sequence, &m.Attempts, &next, &expires, &created, &updated, &m.Encoding, &m.Segments, &nonGSM)
 	if err != nil {
 		return m, err
 	}
 	_ = json.Unmarshal([]byte(media), &m.MediaURLs)
+	_ = json.Unmarshal([]byte(nonGSM), &m.NonGSMCharacters)
+	if m.Segments == 0 {
+		// Stored before migration 00005: the same pure function, now.
+		m = platform.WithEncoding(m)
+	}
 	if next.Valid {
 		t := fromMS(next.Int64)
 		m.NextAttemptAt = &t
