@@ -19,6 +19,8 @@ var routePaths = map[string]string{
 	"PathMessagesSend":    redcloud.PathMessagesSend,
 	"PathMessage":         redcloud.PathMessage,
 	"PathIdempotencyKey":  redcloud.PathIdempotencyKey,
+	"PathOptOuts":         redcloud.PathOptOuts,
+	"PathOptOut":          redcloud.PathOptOut,
 	"PathSandboxWebhooks": redcloud.PathSandboxWebhooks,
 	"PathSandboxInbound":  redcloud.PathSandboxInbound,
 	"PathHealthz":         redcloud.PathHealthz,

@@ -1,6 +1,9 @@
 package platform
 
 import (
+	"encoding/base64"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redcloud-core/redcloud"
@@ -118,4 +121,59 @@ func ReceiveInbound(c APIClient, n Number, in InboundInput, now time.Time) Inbou
 // NewSuppression is an opt-out API client c adds through the API.
 func NewSuppression(clientID, e164 string, now time.Time) Suppression {
 	return Suppression{APIClientID: clientID, E164: e164, Source: SuppressionAPI, CreatedAt: now.UTC().Truncate(time.Millisecond)}
+}
+
+// Wire is s as the API shows it.
+func (s Suppression) Wire() redcloud.OptOut {
+	o := redcloud.OptOut{E164: s.E164, Source: s.Source, CreatedAt: redcloud.NewTime(s.CreatedAt)}
+	if s.Keyword != "" {
+		o.Keyword = &s.Keyword
+	}
+	if s.NumberID != "" {
+		o.NumberID = &s.NumberID
+	}
+	return o
+}
+
+// DecodeOptOut parses POST /api/core/opt-outs.
+func DecodeOptOut(body []byte) (string, *Error) {
+	var in redcloud.OptOutRequest
+	if err := decodeStrict(body, &in); err != nil {
+		return "", err
+	}
+	if !ValidE164(in.E164) {
+		return "", Invalid("e164", "e164 must be an E.164 phone number")
+	}
+	return in.E164, nil
+}
+
+// Opt-out list paging (GET /api/core/opt-outs).
+const (
+	OptOutPageDefault = 20
+	OptOutPageMax     = 100
+)
+
+// OptOutCursor is the opaque cursor of the page after the one ending at e164.
+func OptOutCursor(e164 string) string { return base64.RawURLEncoding.EncodeToString([]byte("o:" + e164)) }
+
+// DecodeOptOutPage parses the limit and cursor of GET /api/core/opt-outs:
+// the page size and the phone number the page starts after.
+func DecodeOptOutPage(limit, cursor string) (after string, n int, perr *Error) {
+	n = OptOutPageDefault
+	if limit != "" {
+		v, err := strconv.Atoi(limit)
+		if err != nil || v < 1 || v > OptOutPageMax {
+			return "", 0, Invalid("limit", "limit must be an integer from 1 to 100")
+		}
+		n = v
+	}
+	if cursor != "" {
+		b, err := base64.RawURLEncoding.DecodeString(cursor)
+		e, ok := strings.CutPrefix(string(b), "o:")
+		if err != nil || !ok || !ValidE164(e) {
+			return "", 0, Invalid("cursor", "cursor is not one this route returned")
+		}
+		after = e
+	}
+	return after, n, nil
 }
