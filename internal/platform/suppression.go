@@ -154,7 +154,9 @@ const (
 )
 
 // OptOutCursor is the opaque cursor of the page after the one ending at e164.
-func OptOutCursor(e164 string) string { return base64.RawURLEncoding.EncodeToString([]byte("o:" + e164)) }
+func OptOutCursor(e164 string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("o:" + e164))
+}
 
 // DecodeOptOutPage parses the limit and cursor of GET /api/core/opt-outs:
 // the page size and the phone number the page starts after.
