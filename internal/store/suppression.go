@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/redcloud-core/redcloud/internal/platform"
 )
@@ -166,4 +167,30 @@ func (db *DB) ListSuppressions(ctx context.Context, clientID, after string, limi
 		out = append(out, s)
 	}
 	return out, rows.Err()
+}
+
+// RemoveSuppressionRecorded removes opt-out s (when it still has s's
+// source) and records the removal with the operator's reason, in one
+// transaction; it reports whether a row was removed.
+func (db *DB) RemoveSuppressionRecorded(ctx context.Context, s platform.Suppression, reason string, at time.Time) (bool, error) {
+	var removed bool
+	err := db.grouped(ctx, func(x q) error {
+		res, err := x.exec(ctx, `DELETE FROM suppressions WHERE api_client_id = ? AND e164 = ? AND source = ?`,
+			s.APIClientID, s.E164, s.Source)
+		if err != nil {
+			return fmt.Errorf("remove suppression: %w", err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil || n == 0 {
+			return err
+		}
+		removed = true
+		if _, err := x.exec(ctx, `INSERT INTO suppression_removals
+			(api_client_id, e164, source, keyword, reason, created_at, removed_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			s.APIClientID, s.E164, s.Source, s.Keyword, reason, ms(s.CreatedAt), ms(at)); err != nil {
+			return fmt.Errorf("record suppression removal: %w", err)
+		}
+		return nil
+	})
+	return removed && err == nil, err
 }
