@@ -30,9 +30,10 @@ func (r *root) optOutCmd() *cobra.Command {
 	var limit int
 	var asJSON bool
 	list := &cobra.Command{
-		Use:   "list --client CLIENT_ID",
-		Short: "List an API client's opt-outs by phone number",
-		Args:  args(),
+		Use:     "list --client CLIENT_ID",
+		Short:   "List an API client's opt-outs by phone number",
+		Example: "  redcloud admin opt-out list --client rc_01j…\n  redcloud admin opt-out list --client rc_01j… --json",
+		Args:    args(),
 		RunE: runE(func(cmd *cobra.Command, _ []string) error {
 			if client == "" {
 				return usagef("--client is required")
@@ -65,9 +66,10 @@ func (r *root) optOutCmd() *cobra.Command {
 
 	var addClient string
 	add := &cobra.Command{
-		Use:   "add E164 --client CLIENT_ID",
-		Short: "Put a phone number on an API client's opt-out list (source api)",
-		Args:  args("E164"),
+		Use:     "add E164 --client CLIENT_ID",
+		Short:   "Put a phone number on an API client's opt-out list (source api)",
+		Example: "  redcloud admin opt-out add +15557654321 --client rc_01j…",
+		Args:    args("E164"),
 		RunE: runE(func(cmd *cobra.Command, a []string) error {
 			if addClient == "" {
 				return usagef("--client is required")
@@ -93,9 +95,10 @@ func (r *root) optOutCmd() *cobra.Command {
 
 	var rmClient, reason string
 	remove := &cobra.Command{
-		Use:   "remove E164 --client CLIENT_ID [--reason TEXT]",
-		Short: "Lift an opt-out; a keyword opt-out (the person texted STOP) needs --reason, which is recorded",
-		Args:  args("E164"),
+		Use:     "remove E164 --client CLIENT_ID [--reason TEXT]",
+		Short:   "Lift an opt-out; a keyword opt-out (the person texted STOP) needs --reason, which is recorded",
+		Example: "  redcloud admin opt-out remove +15557654321 --client rc_01j… --reason \"ticket 4711: asked by phone\"",
+		Args:    args("E164"),
 		RunE: runE(func(cmd *cobra.Command, a []string) error {
 			if rmClient == "" {
 				return usagef("--client is required")
