@@ -137,3 +137,29 @@ func TestListSuppressions(t *testing.T) {
 		}
 	})
 }
+
+// TestKeywordAllOrNothing: the inbound message, its opt-out and its reply
+// commit together; a failure of any part (here, the reply's id already
+// taken) leaves none of them, so a crash cannot leave an opt-out without
+// its confirmation or a reply queued twice.
+func TestKeywordAllOrNothing(t *testing.T) {
+	t.Parallel()
+	forEachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		ca, _, na, _ := twoClients(t, db)
+		first := platform.ReceiveInbound(ca, na, platform.InboundInput{From: "+15557654321", Text: "HELP"}, t0)
+		must(t, db.ReceiveInbound(ctx, first))
+		r := platform.ReceiveInbound(ca, na, platform.InboundInput{From: "+15557654322", Text: "STOP"}, t0)
+		r.Keyword.Reply.ID = first.Keyword.Reply.ID
+		if err := db.ReceiveInbound(ctx, r); err == nil {
+			t.Fatal("a keyword receipt whose reply id is taken committed")
+		}
+		got, err := db.Suppressed(ctx, ca.ID, []string{"+15557654322"})
+		must(t, err)
+		if len(got) != 0 {
+			t.Error("the failed receipt's opt-out was kept")
+		}
+		_, _, err = db.GetMessage(ctx, ca.ID, r.Message.ID)
+		wantIs(t, err, platform.ErrNotFound)
+	})
+}
