@@ -33,6 +33,10 @@ const (
 	// from the API client (or assigned to another) after acceptance; no
 	// provider attempt is made.
 	FailureNumberUnassigned = "NUMBER_UNASSIGNED"
+	// FailureRecipientOptedOut [extension]: the recipient opted out (STOP,
+	// or an API opt-out) after the message was accepted; no provider
+	// attempt is made.
+	FailureRecipientOptedOut = "RECIPIENT_OPTED_OUT"
 )
 
 // SendRequest is the body of POST /api/core/messages/send.
@@ -67,9 +71,12 @@ type AcceptedRecipient struct {
 
 // RecipientError is one rejected recipient; Index is its position in to[].
 type RecipientError struct {
-	To      string `json:"to"`
-	Index   int    `json:"index"`
-	Code    string `json:"code"`
+	To    string `json:"to"`
+	Index int    `json:"index"`
+	Code  string `json:"code"`
+	// Reason refines Code [extension]: "recipient_opted_out" for a
+	// recipient on the caller's opt-out list. Empty when absent.
+	Reason  string `json:"reason,omitempty"`
 	Message string `json:"message"`
 }
 
@@ -85,7 +92,10 @@ type IdempotencyRecord struct {
 
 // Failure says why a message failed.
 type Failure struct {
-	Code    string `json:"code"`
+	Code string `json:"code"`
+	// Reason refines Code [extension]: "recipient_opted_out" for a
+	// recipient on the caller's opt-out list. Empty when absent.
+	Reason  string `json:"reason,omitempty"`
 	Message string `json:"message"`
 }
 

@@ -28,6 +28,11 @@ const (
 	PathMessage = "/api/core/messages/{messageId}"
 	// PathIdempotencyKey shows a live idempotency record (GET).
 	PathIdempotencyKey = "/api/core/idempotency-keys/{key}"
+	// PathOptOuts lists the caller's opt-outs (GET) and adds one (POST)
+	// [extension].
+	PathOptOuts = "/api/core/opt-outs"
+	// PathOptOut removes an opt-out the caller added (DELETE) [extension].
+	PathOptOut = "/api/core/opt-outs/{e164}"
 	// PathSandboxWebhooks sets the caller's webhook URLs (PUT; sandbox only).
 	PathSandboxWebhooks = "/api/sandbox/webhooks"
 	// PathSandboxInbound simulates an inbound message (POST; sandbox only).

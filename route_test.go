@@ -20,6 +20,8 @@ var routePaths = map[string]string{
 	"PathMessages":        redcloud.PathMessages,
 	"PathMessage":         redcloud.PathMessage,
 	"PathIdempotencyKey":  redcloud.PathIdempotencyKey,
+	"PathOptOuts":         redcloud.PathOptOuts,
+	"PathOptOut":          redcloud.PathOptOut,
 	"PathSandboxWebhooks": redcloud.PathSandboxWebhooks,
 	"PathSandboxInbound":  redcloud.PathSandboxInbound,
 	"PathHealthz":         redcloud.PathHealthz,

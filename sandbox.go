@@ -57,4 +57,7 @@ const (
 	// SandboxUpstreamUnavailable fails transiently on every attempt until
 	// the message expires.
 	SandboxUpstreamUnavailable = "+15005550005"
+	// SandboxOptedOut is permanently on every API client's opt-out list: a
+	// send to it is refused with reason recipient_opted_out.
+	SandboxOptedOut = "+15005550006"
 )

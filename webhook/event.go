@@ -77,6 +77,9 @@ type Event struct {
 	// MediaURLs are the message's media. Inbound events only; always sent as
 	// an array.
 	MediaURLs []string
+	// Keyword is the opt-out keyword the inbound text was, nil when none
+	// [extension]. Inbound events only; absent from the body when nil.
+	Keyword *Keyword
 }
 
 // Failure is the reason carried by a message.failed event.
@@ -134,6 +137,7 @@ type inboundJSON struct {
 	MessageType string   `json:"messageType"`
 	Text        string   `json:"text"`
 	MediaURLs   []string `json:"mediaUrls"`
+	Keyword     *Keyword `json:"keyword,omitempty"`
 }
 
 // anyJSON accepts the union of both shapes when parsing.
@@ -157,13 +161,15 @@ type anyJSON struct {
 	Failure            *Failure `json:"failure"`
 	Text               string   `json:"text"`
 	MediaURLs          []string `json:"mediaUrls"`
+	Keyword            *Keyword `json:"keyword"`
 }
 
 // MarshalJSON encodes the event as the CONTRACT §8.3 body: exactly that
 // field set, in that order, compact, with createdAt as
 // "2006-01-02T15:04:05.000Z" in UTC. An event of TypeInbound is encoded as
 // eventId, type, createdAt, apiClientId, sequence, terminal, messageId,
-// numberId, from, to, messageType, text, mediaUrls (an empty list is []).
+// numberId, from, to, messageType, text, mediaUrls (an empty list is []),
+// then keyword when Keyword is set.
 // Any other type is encoded in the lifecycle shape: eventId, type,
 // createdAt, apiClientId, sequence, terminal, messageId, externalReference,
 // numberId, from, to, messageType, encoding, segments, status,
@@ -193,6 +199,7 @@ func (ev Event) MarshalJSON() ([]byte, error) {
 			MessageType: ev.MessageType,
 			Text:        ev.Text,
 			MediaURLs:   media,
+			Keyword:     ev.Keyword,
 		})
 	}
 	return json.Marshal(lifecycleJSON{
@@ -261,6 +268,7 @@ func (ev *Event) UnmarshalJSON(data []byte) error {
 		Failure:            raw.Failure,
 		Text:               raw.Text,
 		MediaURLs:          media,
+		Keyword:            raw.Keyword,
 	}
 	return nil
 }
@@ -294,4 +302,20 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+// Keyword types of an inbound message's Keyword [extension].
+const (
+	KeywordOptOut = "OPT_OUT" // STOP and its synonyms: the sender is suppressed
+	KeywordOptIn  = "OPT_IN"  // START, UNSTOP, YES: a keyword suppression is lifted
+	KeywordHelp   = "HELP"    // HELP, INFO: answered, changes nothing
+)
+
+// Keyword says which opt-out keyword an inbound message's whole text was
+// [extension].
+type Keyword struct {
+	// Type is KeywordOptOut, KeywordOptIn or KeywordHelp.
+	Type string `json:"type"`
+	// Matched is the keyword matched, upper-case, e.g. "STOP".
+	Matched string `json:"matched"`
 }

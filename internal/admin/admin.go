@@ -52,7 +52,7 @@ else (unknown id, duplicate, database error).`,
 	}
 	cmd.PersistentFlags().StringVar(&r.db, "db", "redcloud.db", "SQLite database file or postgres:// URL (env REDCLOUD_DB)")
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return command.Exit(2, redact(err)) })
-	cmd.AddCommand(r.accountCmd(), r.clientCmd(), r.numberCmd(), r.deliveryCmd(), r.eventCmd())
+	cmd.AddCommand(r.accountCmd(), r.clientCmd(), r.numberCmd(), r.deliveryCmd(), r.eventCmd(), r.optOutCmd())
 	return cmd
 }
 

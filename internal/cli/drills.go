@@ -100,7 +100,7 @@ func (d *drills) run(ctx context.Context, tokenOK bool) *drillsRun {
 	r.Sandbox = true
 	d.note(why)
 	for _, do := range []func(context.Context) drill{
-		d.invalidCredentials, d.expiredToken, d.invalidSendFrom, d.missingKey, d.signatureFailure, d.endpointDown, d.lostAnswer,
+		d.invalidCredentials, d.expiredToken, d.invalidSendFrom, d.missingKey, d.optedOut, d.signatureFailure, d.endpointDown, d.lostAnswer,
 	} {
 		x := do(ctx)
 		if x.Saw == nil {
@@ -390,6 +390,32 @@ func (d *drills) missingKey(ctx context.Context) drill {
 	x.Saw = []saw{sawExchange(*ex)}
 	if status != http.StatusBadRequest || ex.Code != redcloud.CodeInvalidRequest || !strings.Contains(ex.Message, "Idempotency-Key") {
 		return drillFailed(x, "400 INVALID_REQUEST \"Idempotency-Key header is required\"; got %d %s %q", status, ex.Code, ex.Message)
+	}
+	return x
+}
+
+// optedOut: a recipient on the opt-out list (the sandbox's permanently
+// opted-out magic recipient) is refused FORBIDDEN recipient_opted_out; the
+// only recipient refused makes the send a 400, not retried.
+func (d *drills) optedOut(ctx context.Context) drill {
+	x := drill{Name: "opted-out recipient", Result: pass}
+	c, ft, err := d.client(nil, "")
+	if err != nil {
+		return drillFailed(x, "client: %v", err)
+	}
+	_, err = c.Send(ctx, redcloud.SendRequest{SendFrom: d.o.number(), To: []string{redcloud.SandboxOptedOut},
+		MessageType: redcloud.MessageTypeSMS, Text: "drill: opted out"})
+	n := len(ft.exchanges(routeSend))
+	x.Did = fmt.Sprintf("not retried (%d attempt%s); action %s — never send to a number that texted STOP: drop it from your list "+
+		"(GET /api/core/opt-outs lists them); only the person's START lifts a keyword opt-out", n, plural(n), redcloud.Advise(err))
+	if err == nil {
+		return drillFailed(x, "a 400 with the recipient refused recipient_opted_out; the send was accepted")
+	}
+	x.Saw = []saw{sawErr(err)}
+	var ae *redcloud.APIError
+	if !errors.As(err, &ae) || ae.StatusCode != http.StatusBadRequest || n != 1 ||
+		!strings.Contains(fmt.Sprint(ae.Details["errors"]), redcloud.ReasonRecipientOptedOut) {
+		return drillFailed(x, "400 with details.errors[].reason recipient_opted_out after 1 attempt; got %v after %d", err, n)
 	}
 	return x
 }

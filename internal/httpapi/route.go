@@ -43,6 +43,9 @@ func (s *Server) routeTable() []route {
 		route{http.MethodGet, redcloud.PathIdempotencyKey, s.auth(redcloud.CapMessagesSend, s.idempotencyKey)},
 		route{http.MethodGet, redcloud.PathMessage, s.auth(redcloud.CapMessagesSend, s.message)},
 		route{http.MethodGet, redcloud.PathMessages, s.auth(redcloud.CapMessagesSend, s.listMessages)},
+		route{http.MethodGet, redcloud.PathOptOuts, s.auth(redcloud.CapMessagesSend, s.listOptOuts)},
+		route{http.MethodPost, redcloud.PathOptOuts, s.auth(redcloud.CapMessagesSend, s.addOptOut)},
+		route{http.MethodDelete, redcloud.PathOptOut, s.auth(redcloud.CapMessagesSend, s.removeOptOut)},
 	)
 	if s.cfg.Sandbox {
 		rs = append(rs,

@@ -66,12 +66,14 @@ func (s *Server) sandboxInbound(w http.ResponseWriter, r *http.Request) {
 		s.coreError(w, r, http.StatusForbidden, redcloud.CodeForbidden, field+" is not owned by this API client", map[string]any{"field": field})
 		return
 	}
-	m, e, d := platform.NewInbound(c, n, in, s.now())
-	if err := s.db.InsertInbound(r.Context(), m, e, d); err != nil {
+	// A keyword (STOP, START, HELP) runs the whole opt-out flow, as a
+	// provider's inbound message does.
+	rcv := platform.ReceiveInbound(c, n, in, s.now())
+	if err := s.db.ReceiveInbound(r.Context(), rcv); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusAccepted, redcloud.SandboxInboundResult{MessageID: m.ID, NumberID: n.ID, EventID: e.ID})
+	writeJSON(w, http.StatusAccepted, redcloud.SandboxInboundResult{MessageID: rcv.Message.ID, NumberID: n.ID, EventID: rcv.Event.ID})
 	s.cfg.OnAccept() // after answering, as in send
 }
 

@@ -251,7 +251,7 @@ func TestSandboxInbound(t *testing.T) {
 		name, body, typ, text string
 		media                 []string
 	}{
-		{"by numberId", `{"numberId":"num_abc123","from":"+15557654321","text":"STOP"}`, "SMS", "STOP", []string{}},
+		{"by numberId", `{"numberId":"num_abc123","from":"+15557654321","text":"hello"}`, "SMS", "hello", []string{}},
 		{"by to", `{"to":"+15551234567","from":"+4915112345678","text":"hi"}`, "SMS", "hi", []string{}},
 		{"with media", `{"numberId":"num_abc123","from":"+15557654321","mediaUrls":["http://127.0.0.1/a.png"]}`, "MMS", "", []string{"http://127.0.0.1/a.png"}},
 	}

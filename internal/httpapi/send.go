@@ -1,8 +1,10 @@
 package httpapi
 
 import (
+	"cmp"
 	"errors"
 	"net/http"
+	"slices"
 
 	"github.com/redcloud-core/redcloud"
 	"github.com/redcloud-core/redcloud/internal/platform"
@@ -70,6 +72,13 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	recipients, rejected := platform.CheckRecipients(in.To)
+	// After the idempotency lookup: a replay of an acceptance made before a
+	// STOP still answers its stored 202.
+	recipients, rejected, err = s.withoutOptedOut(r, c.ID, recipients, rejected)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	if len(recipients) == 0 {
 		s.coreError(w, r, http.StatusBadRequest, redcloud.CodeInvalidRequest, platform.MsgNoValidRecips,
 			map[string]any{"field": "to", "errors": rejected})
@@ -98,6 +107,39 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request) {
 	writeRaw(w, rec.Status, rec.Response)
 	s.cfg.OnAccept()
 	s.cfg.Metrics.Accepted(len(a.Messages))
+}
+
+// withoutOptedOut moves the recipients on client clientID's opt-out list
+// (and, in sandbox mode, the permanently opted-out magic recipient) to the
+// errors, which stay in index order.
+func (s *Server) withoutOptedOut(r *http.Request, clientID string, ok []platform.Recipient,
+	bad []redcloud.RecipientError) ([]platform.Recipient, []redcloud.RecipientError, error) {
+	to := make([]string, len(ok))
+	for i, rc := range ok {
+		to[i] = rc.To
+	}
+	out, err := s.db.Suppressed(r.Context(), clientID, to)
+	if err != nil {
+		return nil, nil, err
+	}
+	if s.cfg.Sandbox {
+		out[redcloud.SandboxOptedOut] = true
+	}
+	kept := ok[:0:0]
+	moved := false
+	for _, rc := range ok {
+		if !out[rc.To] {
+			kept = append(kept, rc)
+			continue
+		}
+		moved = true
+		bad = append(bad, redcloud.RecipientError{To: rc.To, Index: rc.Index, Code: redcloud.CodeForbidden,
+			Reason: platform.ReasonOptedOut, Message: platform.MsgOptedOut})
+	}
+	if moved {
+		slices.SortFunc(bad, func(a, b redcloud.RecipientError) int { return cmp.Compare(a.Index, b.Index) })
+	}
+	return kept, bad, nil
 }
 
 // replay answers a request whose key has a live record: the stored response

@@ -447,7 +447,7 @@ func TestSinkReceiptsAndInbound(t *testing.T) {
 	}
 
 	// Inbound to the client's number: stored and delivered to its inbound URL.
-	if err := sink.Inbound(e.ctx, provider.Inbound{From: otherE164, To: numberE164, Text: "STOP", At: now}); err != nil {
+	if err := sink.Inbound(e.ctx, provider.Inbound{From: otherE164, To: numberE164, Text: "Hello", At: now}); err != nil {
 		t.Fatal(err)
 	}
 	var in []hit
@@ -460,7 +460,7 @@ func TestSinkReceiptsAndInbound(t *testing.T) {
 		}
 		return len(in) == 1
 	}, func() string { return describeHits(e.recv.all()) })
-	if ev := in[0].Event; in[0].Path != "/inbound" || ev.Text != "STOP" || ev.From != otherE164 || ev.To != numberE164 ||
+	if ev := in[0].Event; in[0].Path != "/inbound" || ev.Text != "Hello" || ev.From != otherE164 || ev.To != numberE164 ||
 		ev.NumberID != numberID || ev.APIClientID != clientID {
 		t.Errorf("inbound webhook %s: %+v", in[0].Path, ev)
 	}

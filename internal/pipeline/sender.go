@@ -66,8 +66,22 @@ func (p *Pipeline) sendOne(ctx context.Context, m platform.Message) {
 	// Checked at every attempt, right before the provider call: suspending
 	// a client, its account or the number, or unassigning the number, stops
 	// the messages it already queued.
+	// The opt-out is read here too, so a STOP that lands after acceptance
+	// still stops the message; a keyword reply (the STOP confirmation
+	// itself) is never held back by it.
+	optedOut := false
+	if !m.KeywordReply {
+		out, err := p.db.Suppressed(ctx, m.APIClientID, []string{m.To})
+		if err != nil {
+			p.log.Error("read opt-outs; the message is retried when its lease ends", "messageId", m.ID, "err", err)
+			return
+		}
+		optedOut = out[m.To]
+	}
 	if code, text := platform.SenderBlock(m, c, n); code != "" {
 		step, err = platform.Withheld(m, code, text, now)
+	} else if optedOut {
+		step, err = platform.OptedOut(m, now)
 	} else if !now.Before(m.ExpiresAt) {
 		step, err = platform.Expired(m, now)
 	} else {
@@ -158,7 +172,8 @@ func (p *Pipeline) retry(m platform.Message, cause error, now time.Time) (platfo
 // delivery to the URL the route picks for it.
 func transition(s platform.Step, r platform.Route, now time.Time) store.Transition {
 	t := store.Transition{Message: s.Message, FromStatus: s.FromStatus, FromSequence: s.FromSequence, Event: s.Event}
-	if s.Event != nil {
+	// A keyword reply keeps its events for its history but emits no webhooks.
+	if s.Event != nil && !s.Message.KeywordReply {
 		t.Deliveries = []platform.Delivery{platform.NewDelivery(*s.Event, r.URL(s.Event.Type), now)}
 	}
 	return t
@@ -245,10 +260,13 @@ func (s sink) Inbound(ctx context.Context, in provider.Inbound) error {
 	if err != nil {
 		return err
 	}
-	m, e, d := platform.NewInbound(c, n, platform.InboundInput{From: in.From, Text: in.Text, MediaURLs: in.MediaURLs}, p.cfg.Now())
-	if err := p.db.InsertInbound(ctx, m, e, d); err != nil {
+	r := platform.ReceiveInbound(c, n, platform.InboundInput{From: in.From, Text: in.Text, MediaURLs: in.MediaURLs}, p.cfg.Now())
+	if err := p.db.ReceiveInbound(ctx, r); err != nil {
 		return err
 	}
 	signal(p.wakeDispatch)
+	if r.Keyword != nil {
+		signal(p.wakeSend) // the keyword reply
+	}
 	return nil
 }

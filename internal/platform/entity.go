@@ -114,6 +114,10 @@ type Message struct {
 	Encoding         string
 	Segments         int
 	NonGSMCharacters []string
+	// KeywordReply marks the server's own answer to an inbound STOP, START
+	// or HELP: it emits no lifecycle webhooks and an opt-out does not hold
+	// it back.
+	KeywordReply bool
 }
 
 // Event is one lifecycle event; Body is the webhook body, fixed at creation.

@@ -24,13 +24,18 @@ func NewLifecycleEvent(m Message, typ string, now time.Time) Event {
 }
 
 // NewInboundEvent returns the message.inbound event of inbound message m.
+// Its body names the keyword the whole text was, if any (CONTRACT §12).
 func NewInboundEvent(m Message, now time.Time) Event {
-	return eventRow(webhook.Event{
+	ev := webhook.Event{
 		EventID: NewID(PrefixEvent), Type: webhook.TypeInbound, CreatedAt: now.UTC().Truncate(time.Millisecond),
 		APIClientID: m.APIClientID, Sequence: m.Sequence, Terminal: true, MessageID: m.ID,
 		NumberID: m.NumberID, From: m.From, To: m.To, MessageType: m.MessageType,
 		Text: m.Text, MediaURLs: nonNilStrings(m.MediaURLs),
-	})
+	}
+	if k, ok := inboundKeyword(m); ok {
+		ev.Keyword = &webhook.Keyword{Type: k.Type, Matched: k.Matched}
+	}
+	return eventRow(ev)
 }
 
 func eventRow(ev webhook.Event) Event {

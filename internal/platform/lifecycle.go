@@ -71,7 +71,7 @@ var providerFailureCodes = []string{
 // FailureCodes lists the codes a message.failed event may carry: the
 // contract's and this server's extensions for withheld messages.
 var FailureCodes = append(slices.Clone(providerFailureCodes),
-	redcloud.FailureSenderSuspended, redcloud.FailureNumberUnassigned)
+	redcloud.FailureSenderSuspended, redcloud.FailureNumberUnassigned, redcloud.FailureRecipientOptedOut)
 
 // ValidFailureCode reports whether code is one of FailureCodes.
 func ValidFailureCode(code string) bool { return slices.Contains(FailureCodes, code) }
@@ -246,6 +246,13 @@ func Withheld(m Message, code, text string, now time.Time) (Step, error) {
 		return Step{}, fmt.Errorf("withhold message %s: %q is not a withholding code", m.ID, code)
 	}
 	return fail(m, redcloud.MessageQueued, "withholding", code, text, m.Attempts, now)
+}
+
+// OptedOut fails QUEUED message m without a provider attempt because its
+// recipient is on its API client's opt-out list: RECIPIENT_OPTED_OUT.
+func OptedOut(m Message, now time.Time) (Step, error) {
+	return fail(m, redcloud.MessageQueued, "an opt-out", redcloud.FailureRecipientOptedOut,
+		"the recipient opted out after the message was accepted", m.Attempts, now)
 }
 
 // SenderBlock says why message m may not go to the provider now, from its

@@ -311,13 +311,13 @@ func TestStepCheck(t *testing.T) {
 
 func TestFailureCodes(t *testing.T) {
 	for _, c := range []string{"INVALID_DESTINATION", "CARRIER_REJECTED", "UNDELIVERABLE", "CONTENT_REJECTED",
-		"UPSTREAM_UNAVAILABLE", "EXPIRED", "SENDER_SUSPENDED", "NUMBER_UNASSIGNED"} {
+		"UPSTREAM_UNAVAILABLE", "EXPIRED", "SENDER_SUSPENDED", "NUMBER_UNASSIGNED", "RECIPIENT_OPTED_OUT"} {
 		if !platform.ValidFailureCode(c) {
 			t.Errorf("%s is not a failure code", c)
 		}
 	}
-	if len(platform.FailureCodes) != 8 {
-		t.Errorf("FailureCodes = %v, want the contract's 6 and the 2 withholding codes", platform.FailureCodes)
+	if len(platform.FailureCodes) != 9 {
+		t.Errorf("FailureCodes = %v, want the contract's 6 and the 3 withholding codes", platform.FailureCodes)
 	}
 	// A provider cannot claim a withholding code: it becomes CARRIER_REJECTED.
 	s, err := platform.Rejected(messageAt(redcloud.MessageQueued), redcloud.FailureSenderSuspended, "x", at)

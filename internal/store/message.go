@@ -21,12 +21,12 @@ func insertMessage(ctx context.Context, x q, m platform.Message) error {
 	_, err := x.exec(ctx, `INSERT INTO messages (id, api_client_id, number_id, direction, from_e164, to_e164,
 		message_type, text, media_urls, external_reference, idempotency_key, status, failure_code, failure_message,
 		provider_ref, sequence, attempts, next_attempt_at, expires_at, created_at, updated_at,
-		encoding, segments, non_gsm_characters)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		encoding, segments, non_gsm_characters, keyword_reply)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		m.ID, m.APIClientID, m.NumberID, m.Direction, m.From, m.To, m.MessageType, m.Text, string(media),
 		m.ExternalReference, m.IdempotencyKey, m.Status, m.FailureCode, m.FailureMessage, m.ProviderRef,
 		m.Sequence, m.Attempts, next, ms(m.ExpiresAt), ms(m.CreatedAt), ms(m.UpdatedAt),
-		m.Encoding, m.Segments, string(nonGSM))
+		m.Encoding, m.Segments, string(nonGSM), b2i(m.KeywordReply))
 	if err != nil {
 		return fmt.Errorf("insert message: %w", err)
 	}
@@ -35,16 +35,16 @@ func insertMessage(ctx context.Context, x q, m platform.Message) error {
 
 const messageColumns = `id, api_client_id, number_id, direction, from_e164, to_e164, message_type, text, media_urls,
 	external_reference, idempotency_key, status, failure_code, failure_message, provider_ref, sequence, attempts,
-	next_attempt_at, expires_at, created_at, updated_at, encoding, segments, non_gsm_characters`
+	next_attempt_at, expires_at, created_at, updated_at, encoding, segments, non_gsm_characters, keyword_reply`
 
 func scanMessage(row interface{ Scan(...any) error }) (platform.Message, error) {
 	var m platform.Message
 	var media, nonGSM string
 	var next sql.NullInt64
-	var expires, created, updated int64
+	var expires, created, updated, reply int64
 	err := row.Scan(&m.ID, &m.APIClientID, &m.NumberID, &m.Direction, &m.From, &m.To, &m.MessageType, &m.Text, &media,
 		&m.ExternalReference, &m.IdempotencyKey, &m.Status, &m.FailureCode, &m.FailureMessage, &m.ProviderRef,
-		&m.Sequence, &m.Attempts, &next, &expires, &created, &updated, &m.Encoding, &m.Segments, &nonGSM)
+		&m.Sequence, &m.Attempts, &next, &expires, &created, &updated, &m.Encoding, &m.Segments, &nonGSM, &reply)
 	if err != nil {
 		return m, err
 	}
@@ -59,6 +59,7 @@ func scanMessage(row interface{ Scan(...any) error }) (platform.Message, error) 
 		m.NextAttemptAt = &t
 	}
 	m.ExpiresAt, m.CreatedAt, m.UpdatedAt = fromMS(expires), fromMS(created), fromMS(updated)
+	m.KeywordReply = reply != 0
 	return m, nil
 }
 
@@ -130,12 +131,25 @@ func (db *DB) ListSent(ctx context.Context, from, to time.Time, afterID string, 
 
 // InsertInbound stores an inbound message with its event and delivery.
 func (db *DB) InsertInbound(ctx context.Context, m platform.Message, e platform.Event, d platform.Delivery) error {
+	return db.ReceiveInbound(ctx, platform.InboundReceipt{Message: m, Event: e, Delivery: d})
+}
+
+// ReceiveInbound stores an inbound message with its event and delivery
+// and, when its text was a keyword, the opt-out change and the keyword
+// reply, in one transaction: a crash leaves either all of it or none, so
+// the reply is queued exactly once.
+func (db *DB) ReceiveInbound(ctx context.Context, r platform.InboundReceipt) error {
 	return db.grouped(ctx, func(x q) error {
-		if err := insertMessage(ctx, x, m); err != nil {
+		if err := insertMessage(ctx, x, r.Message); err != nil {
 			return err
 		}
-		if err := insertEvents(ctx, x, []platform.Event{e}, []platform.Delivery{d}); err != nil {
+		if err := insertEvents(ctx, x, []platform.Event{r.Event}, []platform.Delivery{r.Delivery}); err != nil {
 			return err
+		}
+		if k := r.Keyword; k != nil {
+			if err := applyKeyword(ctx, x, k); err != nil {
+				return err
+			}
 		}
 		return notifyWork(ctx, x)
 	})

@@ -138,14 +138,14 @@ func TestCLIDoctorDrills(t *testing.T) {
 	for _, want := range []string{"drills against", "sandbox", "PASS  invalid credentials", "PASS  expired token", "PASS  invalid sendFrom",
 		"PASS  missing Idempotency-Key", "PASS  webhook signature failure", "PASS  endpoint temporarily down", "PASS  answer lost after commit",
 		"saw  OAuth token error", "401 invalid_client", "fetched a new token", "2 token requests", "500 SERVER_ERROR", "502 UPSTREAM_ERROR",
-		"the same Idempotency-Key", "Idempotent-Replayed: true", "no duplicate", "drills: 7 passed, 0 failed"} {
+		"the same Idempotency-Key", "Idempotent-Replayed: true", "no duplicate", "drills: 8 passed, 0 failed"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("doctor --drills lacks %q:\n%s", want, r)
 		}
 	}
 	var d cliDoctorJSON
 	cliJSON(t, cliWant(t, 0, env, "doctor", "--drills", "--json"), &d)
-	if !d.OK || d.Drills == nil || !d.Drills.OK || !d.Drills.Sandbox || d.Drills.Passed != 7 || d.Drills.Failed != 0 || len(d.Drills.Drills) != 7 {
+	if !d.OK || d.Drills == nil || !d.Drills.OK || !d.Drills.Sandbox || d.Drills.Passed != 8 || d.Drills.Failed != 0 || len(d.Drills.Drills) != 8 {
 		t.Fatalf("doctor --drills --json: %+v", d)
 	}
 	for _, x := range d.Drills.Drills {
