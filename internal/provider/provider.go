@@ -43,8 +43,9 @@ type Resumer interface {
 
 // PermanentError is a provider's final refusal of a message.
 type PermanentError struct {
-	Code    string // a failure code, e.g. INVALID_DESTINATION
-	Message string
+	Code         string // a failure code, e.g. INVALID_DESTINATION
+	Message      string
+	ProviderCode string // the upstream's raw status (an SMPP command_status), when it gave one
 }
 
 func (e *PermanentError) Error() string { return fmt.Sprintf("permanent: %s: %s", e.Code, e.Message) }
@@ -56,6 +57,25 @@ func IsPermanent(err error) (*PermanentError, bool) {
 	return p, ok
 }
 
+// ThrottledError is an upstream's request to slow down (SMPP ESME_RTHROTTLED
+// or ESME_RMSGQFUL): the message was not taken and goes back to the queue
+// for RetryAfter without using an attempt of its retry schedule.
+type ThrottledError struct {
+	RetryAfter time.Duration
+	Reason     string
+}
+
+func (e *ThrottledError) Error() string {
+	return fmt.Sprintf("throttled by the upstream (%s); retry after %s", e.Reason, e.RetryAfter)
+}
+
+// IsThrottled reports whether err is a *ThrottledError.
+func IsThrottled(err error) (*ThrottledError, bool) {
+	var t *ThrottledError
+	ok := errors.As(err, &t)
+	return t, ok
+}
+
 // Receipt reports a message's fate at the carrier.
 type Receipt struct {
 	MessageID   string // platform messageId when the provider knows it
@@ -63,7 +83,10 @@ type Receipt struct {
 	Delivered   bool
 	FailureCode string // when not delivered
 	FailureText string
-	At          time.Time
+	// ProviderCode is the upstream's raw status (SMPP "stat:UNDELIV err:001"),
+	// reported as failure.providerCode.
+	ProviderCode string
+	At           time.Time
 }
 
 // Inbound is a message received on one of the platform's numbers.
