@@ -78,9 +78,10 @@ func exchange(hc *http.Client, req *http.Request) (*http.Response, []byte, error
 	return res, body, nil
 }
 
-// op is one request of a closed-loop scenario; seq numbers the requests of
-// one run from 1. It returns nil for a successful (2xx) answer.
-type op func(ctx context.Context, seq int64) error
+// op is one request of a closed-loop scenario by worker w (0 to
+// concurrency-1, one connection each); seq numbers the requests of one run
+// from 1. It returns nil for a successful (2xx) answer.
+type op func(ctx context.Context, w int, seq int64) error
 
 // tally is what a load run counted.
 type tally struct {
@@ -131,7 +132,7 @@ func closedLoop(ctx context.Context, concurrency int, warmup, duration time.Dura
 				if !t0.Before(end) {
 					return
 				}
-				err := do(ctx, seq.Add(1))
+				err := do(ctx, w, seq.Add(1))
 				t1 := time.Now()
 				if t0.Before(from) {
 					continue

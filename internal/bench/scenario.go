@@ -35,9 +35,12 @@ func (r *runner) progress(format string, args ...any) {
 	fmt.Fprintf(r.cfg.Progress, "bench: "+format+"\n", args...)
 }
 
-// closed runs a closed-loop scenario and turns its tally into a Result.
-func (r *runner) closed(ctx context.Context, name string, do op) Result {
-	t := closedLoop(ctx, r.cfg.Concurrency, r.cfg.Warmup, r.cfg.Duration, do)
+// closed runs a closed-loop scenario, made by mk for the workers' raw
+// connections, and turns its tally into a Result.
+func (r *runner) closed(ctx context.Context, name string, mk func([]*loadWorker) op) Result {
+	ws := r.t.workers(r.cfg.Concurrency)
+	defer closeWorkers(ws)
+	t := closedLoop(ctx, r.cfg.Concurrency, r.cfg.Warmup, r.cfg.Duration, mk(ws))
 	return resultOf(name, "requests/s", t)
 }
 
@@ -56,28 +59,20 @@ func (r *runner) scenario(ctx context.Context, name string) Result {
 	t := r.t
 	switch name {
 	case ScenarioToken:
-		return r.closed(ctx, name, func(ctx context.Context, _ int64) error {
-			_, err := t.issueToken(ctx)
-			return err
-		})
+		return r.closed(ctx, name, t.tokenOp)
 	case ScenarioWhoAmI:
-		return r.closed(ctx, name, func(ctx context.Context, _ int64) error { return t.whoami(ctx) })
+		return r.closed(ctx, name, t.whoamiOp)
 	case ScenarioSend1:
-		return r.closed(ctx, name, func(ctx context.Context, seq int64) error {
-			return t.sendDiscard(ctx, t.sendBody(seq, 1), t.key(name, seq))
-		})
+		return r.closed(ctx, name, func(ws []*loadWorker) op { return t.sendOp(ws, name, 1, false) })
 	case ScenarioSend10:
-		res := r.closed(ctx, name, func(ctx context.Context, seq int64) error {
-			return t.sendDiscard(ctx, t.sendBody(seq*10, 10), t.key(name, seq))
-		})
+		res := r.closed(ctx, name, func(ws []*loadWorker) op { return t.sendOp(ws, name, 10, false) })
 		res.Notes = append(res.Notes, fmt.Sprintf("%s messages accepted per second (10 per request)", thousands(res.Throughput*10)))
 		return res
 	case ScenarioSendReplay:
-		body, key := t.sendBody(0, 1), t.key(name, 0)
-		if err := t.sendDiscard(ctx, body, key); err != nil {
+		if err := t.sendDiscard(ctx, t.sendBody(0, 1), t.key(name, 0)); err != nil {
 			return skipped(name, "the first send failed: "+errorKind(err))
 		}
-		return r.closed(ctx, name, func(ctx context.Context, _ int64) error { return t.sendDiscard(ctx, body, key) })
+		return r.closed(ctx, name, func(ws []*loadWorker) op { return t.sendOp(ws, name, 1, true) })
 	case ScenarioE2E:
 		return r.e2e(ctx)
 	case ScenarioDispatch:
@@ -401,8 +396,5 @@ func (r *runner) dispatch(ctx context.Context) Result {
 // baseline drives the baseline server with the send-1 request.
 func baseline(ctx context.Context, cfg Config, t *target) Result {
 	r := &runner{cfg: cfg, t: t}
-	res := r.closed(ctx, "baseline", func(ctx context.Context, seq int64) error {
-		return t.sendDiscard(ctx, t.sendBody(seq, 1), t.key(ScenarioSend1, seq))
-	})
-	return res
+	return r.closed(ctx, "baseline", func(ws []*loadWorker) op { return t.sendOp(ws, ScenarioSend1, 1, false) })
 }
