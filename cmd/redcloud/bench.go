@@ -16,6 +16,7 @@ func benchCmd() *cobra.Command {
 		cfg       bench.Config
 		scenarios string
 		asJSON    bool
+		htmlPath  string
 	)
 	cmd := &cobra.Command{
 		Use:   "bench",
@@ -36,6 +37,7 @@ per second after a burst of sends. Run one bench at a time, on an otherwise idle
   redcloud bench --scenarios send-1,whoami --duration 5s --json
   redcloud bench --db 'postgres://postgres@127.0.0.1:5432/rc_bench?sslmode=disable'
   redcloud bench --scenarios e2e --duration 60s --e2e-rate 500
+  redcloud bench --duration 5s --html report.html                 # charts: throughput over time, latency
   redcloud bench --scenarios send-1,send-10,send-replay --role api   # the API alone, no workers`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -52,6 +54,11 @@ per second after a burst of sends. Run one bench at a time, on an otherwise idle
 			if err != nil {
 				return err
 			}
+			if htmlPath != "" {
+				if err := writeHTMLReport(rep, htmlPath); err != nil {
+					return err
+				}
+			}
 			if asJSON {
 				return rep.WriteJSON(cmd.OutOrStdout())
 			}
@@ -63,6 +70,7 @@ per second after a burst of sends. Run one bench at a time, on an otherwise idle
 	f.IntVar(&cfg.Concurrency, "concurrency", 64, "closed-loop workers, each with one request in flight, and connections kept")
 	f.StringVar(&scenarios, "scenarios", "", "comma-separated scenarios to run (default all: "+strings.Join(bench.Scenarios, ",")+")")
 	f.BoolVar(&asJSON, "json", false, "print the report as JSON instead of a table")
+	f.StringVar(&htmlPath, "html", "", "also write the report with charts to this self-contained HTML file")
 	f.StringVar(&cfg.DB, "db", "", "start the server on this postgres:// database (an empty one of its own) instead of a fresh SQLite file")
 	f.StringVar(&cfg.BaseURL, "base-url", "", "drive this running server (sandbox mode for e2e and dispatch) instead of starting one; its RSS is then unknown")
 	f.Float64Var(&cfg.E2ERate, "e2e-rate", 500, "e2e scenario: sends per second, open loop")
@@ -71,6 +79,19 @@ per second after a burst of sends. Run one bench at a time, on an otherwise idle
 	f.BoolVar(&cfg.NoBaseline, "no-baseline", false, "skip the baseline (no ratios)")
 	cmd.AddCommand(benchBaselineCmd())
 	return cmd
+}
+
+// writeHTMLReport writes rep's HTML to path.
+func writeHTMLReport(rep *bench.Report, path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := rep.WriteHTML(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // benchBaselineCmd is the hidden `redcloud bench baseline-server` that bench

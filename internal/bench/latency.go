@@ -86,3 +86,32 @@ type latencyJSON struct {
 func ms(d time.Duration) float64 { return math.Round(float64(d)/1e3) / 1e3 }
 
 func fromMS(v float64) time.Duration { return time.Duration(math.Round(v * 1e6)) }
+
+// Bucket is one bar of a latency histogram: Count samples in (the previous
+// bucket's UpToMs, UpToMs].
+type Bucket struct {
+	UpToMs float64 `json:"upToMs"`
+	Count  int64   `json:"count"`
+}
+
+// histogram buckets samples (sorting them in place) by upper bounds
+// doubling from 0.25 ms, from the first bucket that holds a sample to the
+// last.
+func histogram(sorted []time.Duration) []Bucket {
+	if len(sorted) == 0 {
+		return nil
+	}
+	slices.Sort(sorted) // a no-op after Summarize
+	var out []Bucket
+	i := 0
+	for up := 250 * time.Microsecond; i < len(sorted); up *= 2 {
+		var n int64
+		for ; i < len(sorted) && sorted[i] <= up; i++ {
+			n++
+		}
+		if n > 0 || len(out) > 0 {
+			out = append(out, Bucket{UpToMs: float64(up) / float64(time.Millisecond), Count: n})
+		}
+	}
+	return out
+}

@@ -89,6 +89,7 @@ type tally struct {
 	ok       int64            // of which answered 2xx
 	errors   map[string]int64 // the others, by kind
 	samples  []time.Duration  // latency of each successful request
+	timeline []float64        // successes by second of the window they ended in
 	elapsed  time.Duration    // from the window's start to the last answer
 }
 
@@ -109,6 +110,18 @@ func (t *tally) merge(o *tally) {
 		t.errors[k] += v
 	}
 	t.samples = append(t.samples, o.samples...)
+	for i, v := range o.timeline {
+		t.timeline = count(t.timeline, i, v)
+	}
+}
+
+// count adds v to second i of a timeline.
+func count(timeline []float64, i int, v float64) []float64 {
+	for len(timeline) <= i {
+		timeline = append(timeline, 0)
+	}
+	timeline[i] += v
+	return timeline
 }
 
 // closedLoop runs concurrency workers, each calling do again as soon as the
@@ -145,6 +158,7 @@ func closedLoop(ctx context.Context, concurrency int, warmup, duration time.Dura
 				}
 				t.ok++
 				t.samples = append(t.samples, t1.Sub(t0))
+				t.timeline = count(t.timeline, int(t1.Sub(from)/time.Second), 1)
 			}
 		})
 	}

@@ -101,6 +101,11 @@ type Result struct {
 	// shared machine, a sign that the numbers are low because of others.
 	// Nil when unknown.
 	OtherCPU *float64 `json:"otherCpuCores"`
+	// Timeline counts the successes by second, from the start of the
+	// measured window (closed loop), of the first send (e2e and dispatch).
+	Timeline []float64 `json:"timeline,omitempty"`
+	// Histogram is the latency distribution in buckets doubling from 0.25 ms.
+	Histogram []Bucket `json:"latencyHistogram,omitempty"`
 	// Notes give the scenario's method and secondary numbers.
 	Notes []string `json:"notes,omitempty"`
 }

@@ -47,7 +47,8 @@ func (r *runner) closed(ctx context.Context, name string, mk func([]*loadWorker)
 // resultOf makes a Result of a tally.
 func resultOf(name, unit string, t tally) Result {
 	res := Result{Scenario: name, Description: descriptions[name], Unit: unit, Requests: t.requests, OK: t.ok,
-		Errors: t.requests - t.ok, ErrorKinds: t.errors, Seconds: t.elapsed.Seconds(), Latency: Summarize(t.samples)}
+		Errors: t.requests - t.ok, ErrorKinds: t.errors, Seconds: t.elapsed.Seconds(), Latency: Summarize(t.samples),
+		Timeline: t.timeline, Histogram: histogram(t.samples)}
 	if t.elapsed > 0 {
 		res.Throughput = float64(t.ok) / t.elapsed.Seconds()
 	}
@@ -223,6 +224,7 @@ func (r *runner) e2e(ctx context.Context) Result {
 	arrivals, rejected := r.rcv.take()
 
 	var lat []time.Duration
+	var timeline []float64
 	var last time.Time
 	failed := 0
 	seen := make(map[string]bool, accepted)
@@ -235,6 +237,7 @@ func (r *runner) e2e(ctx context.Context) Result {
 		case webhook.TypeDelivery:
 			seen[a.messageID] = true
 			lat = append(lat, a.at.Sub(t0))
+			timeline = count(timeline, int(a.at.Sub(start)/time.Second), 1)
 			last = a.at
 		case webhook.TypeFailed:
 			seen[a.messageID] = true
@@ -242,7 +245,8 @@ func (r *runner) e2e(ctx context.Context) Result {
 		}
 	}
 	res := Result{Scenario: name, Description: descriptions[name], Unit: "messages/s",
-		Requests: int64(n), OK: int64(len(lat)), ErrorKinds: sendErrs.errors, Latency: Summarize(lat)}
+		Requests: int64(n), OK: int64(len(lat)), ErrorKinds: sendErrs.errors, Latency: Summarize(lat),
+		Timeline: timeline, Histogram: histogram(lat)}
 	if !last.IsZero() {
 		res.Seconds = last.Sub(start).Seconds()
 		res.Throughput = float64(len(lat)) / res.Seconds
@@ -335,11 +339,13 @@ func (r *runner) dispatch(ctx context.Context) Result {
 	arrivals, rejected := r.rcv.take()
 	var total, during, after int
 	var last time.Time // the last arrival of all
+	var timeline []float64
 	for _, a := range arrivals {
 		if !ours[a.messageID] {
 			continue
 		}
 		total++
+		timeline = count(timeline, int(a.at.Sub(start)/time.Second), 1)
 		if a.at.After(last) {
 			last = a.at
 		}
@@ -351,7 +357,7 @@ func (r *runner) dispatch(ctx context.Context) Result {
 		}
 	}
 	res := Result{Scenario: name, Description: descriptions[name], Unit: "deliveries/s",
-		Requests: int64(expected), ErrorKinds: burst.errors} // errors: failed sends and rejected deliveries
+		Requests: int64(expected), ErrorKinds: burst.errors, Timeline: timeline} // errors: failed sends and rejected deliveries
 	burstSecs := burstEnd.Sub(start).Seconds()
 	var windowSecs float64
 	if total >= expected && !last.After(windowEnd) {
