@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/redcloud-core/redcloud/internal/platform"
 	"github.com/redcloud-core/redcloud/internal/store"
@@ -54,8 +55,7 @@ func (p *Pipeline) dispatchDue(ctx context.Context) bool {
 			defer p.work.Done()
 			defer signal(p.wakeDispatch)
 			defer release(p.deliverSlots, 1)
-			broken := p.deliver(work, j)
-			p.gate.done(j.APIClientID, hostOf(j.URL), broken)
+			p.deliver(work, j)
 		}()
 	}
 	// Deferred rows are no longer due: claim again at once, so that other
@@ -63,13 +63,16 @@ func (p *Pipeline) dispatchDue(ctx context.Context) bool {
 	return len(deferred) > 0 || len(jobs) == free && free == p.cfg.BatchSize
 }
 
-// deliver makes one attempt and records it with the delivery's next state.
-// It reports whether the endpoint looked broken: no answer at all (timeout,
-// refused or failed connection).
-func (p *Pipeline) deliver(ctx context.Context, j store.DeliveryJob) (broken bool) {
+// deliver makes one attempt, gives its gate slot back, and records the
+// attempt with the delivery's next state. The slot is held for the HTTP
+// exchange only: holding it while the attempt is written would bound one
+// endpoint's deliveries by the database's commit time.
+func (p *Pipeline) deliver(ctx context.Context, j store.DeliveryJob) {
 	number := j.Attempts + 1
 	start := p.cfg.Now()
+	t0 := time.Now()
 	status, errText, broken := p.post(ctx, j, number)
+	p.gate.done(j.APIClientID, hostOf(j.URL), broken, time.Since(t0))
 	latency := p.cfg.Now().Sub(start)
 	a := store.Attempt{DeliveryID: j.ID, LeaseOwner: p.owner, Number: number, At: start,
 		StatusCode: status, Error: errText, Latency: latency, State: platform.DeliveryPending}
@@ -96,7 +99,6 @@ func (p *Pipeline) deliver(ctx context.Context, j store.DeliveryJob) (broken boo
 		p.log.Warn("webhook attempt failed", "eventId", j.EventID, "deliveryId", j.ID, "attempt", number,
 			"status", status, "err", errText, "state", a.State)
 	}
-	return broken
 }
 
 // post sends the event's fixed body, freshly signed; it returns the status

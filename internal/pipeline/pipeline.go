@@ -43,7 +43,7 @@ func New(cfg Config) (*Pipeline, error) {
 		cfg: cfg, db: cfg.Store, log: cfg.Logger, owner: platform.NewID("wrk_"),
 		wakeSend: make(chan struct{}, 1), wakeDispatch: make(chan struct{}, 1),
 		sendSlots: make(chan struct{}, cfg.Concurrency), deliverSlots: make(chan struct{}, cfg.Concurrency),
-		gate: newGate(cfg.WebhookPerClient, cfg.WebhookPerHost, cfg.Now),
+		gate: newGate(cfg.WebhookPerClient, cfg.WebhookPerHost, cfg.Concurrency, cfg.Now),
 	}, nil
 }
 

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"sync"
 )
 
@@ -142,3 +143,8 @@ func (db *DB) w() q { return q{querier: db.write, d: db.dialect, stmts: db.write
 
 // inTx returns a q running in transaction t on the writer.
 func (db *DB) inTx(t *sql.Tx) q { return q{querier: t, d: db.dialect, stmts: db.writeStmts, tx: t} }
+
+// inList is "(?, ?, …)" with n placeholders.
+func inList(n int) string {
+	return "(" + strings.TrimSuffix(strings.Repeat("?, ", n), ", ") + ")"
+}
