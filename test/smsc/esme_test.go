@@ -1,7 +1,10 @@
 package smsc
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
+	"io"
 	"net"
 	"os"
 	"syscall"
@@ -47,7 +50,29 @@ func (e *esme) read(timeout time.Duration) (pdu.PDU, error) {
 		return p, nil
 	}
 	_ = e.conn.SetReadDeadline(time.Now().Add(timeout))
-	return pdu.Parse(e.conn)
+	var head [16]byte
+	if _, err := io.ReadFull(e.conn, head[:]); err != nil {
+		return nil, err
+	}
+	h := pdu.ParseHeader(head)
+	if h.CommandLength < 16 || h.CommandLength > data.MAX_PDU_LEN {
+		return nil, fmt.Errorf("bad command_length %d", h.CommandLength)
+	}
+	raw := make([]byte, h.CommandLength)
+	copy(raw, head[:])
+	if _, err := io.ReadFull(e.conn, raw[16:]); err != nil {
+		return nil, err
+	}
+	p, err := pdu.Parse(bytes.NewReader(raw))
+	// gosmpp v0.3.1 fails on a bind_transceiver_resp with an error status
+	// and no body, which SMPP v3.4 allows and node-smpp (like many SMSCs)
+	// sends: keep the header, which is all such a response has.
+	if err != nil && h.CommandLength == 16 && h.CommandStatus != data.ESME_ROK && h.CommandID == data.BIND_TRANSCEIVER_RESP {
+		r := pdu.NewBindTransceiverResp().(*pdu.BindResp)
+		r.Header = h
+		return r, nil
+	}
+	return p, err
 }
 
 // expect reads until a PDU with command id id arrives, keeping the others.
