@@ -1,6 +1,10 @@
 package smsc
 
 import (
+	"net"
+	"os/exec"
+	"path/filepath"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -16,6 +20,7 @@ import (
 // project's provider.
 
 func TestBindSubmitReceipt(t *testing.T) {
+	t.Parallel()
 	s := Start(t)
 	e := bound(t, s, pdu.Transceiver)
 	r := e.submit(newSM("15551230001", "hello"))
@@ -54,6 +59,7 @@ func TestBindSubmitReceipt(t *testing.T) {
 }
 
 func TestBindCredentials(t *testing.T) {
+	t.Parallel()
 	s := Start(t, WithCredentials("acme", "pw1"))
 	e := dial(t, s)
 	if r := e.bind(pdu.Transceiver, "acme", "wrong"); r.CommandStatus != data.ESME_RINVPASWD {
@@ -96,6 +102,7 @@ func TestBindCredentials(t *testing.T) {
 }
 
 func TestMessageIDFormats(t *testing.T) {
+	t.Parallel()
 	s := Start(t, WithIDFormat("hex"))
 	e := bound(t, s, pdu.Transceiver)
 	id := func() string {
@@ -135,6 +142,7 @@ func TestMessageIDFormats(t *testing.T) {
 }
 
 func TestSubmitRecords(t *testing.T) {
+	t.Parallel()
 	s := Start(t)
 	e := bound(t, s, pdu.Transceiver)
 
@@ -214,6 +222,7 @@ func TestSubmitRecords(t *testing.T) {
 }
 
 func TestReceiptsByDestination(t *testing.T) {
+	t.Parallel()
 	s := Start(t, WithFlags("--receipt", "15551230002=UNDELIV:034"))
 	s.SetReceipt("15551230003", "REJECTD")
 	s.SetReceipt("15551230004", "EXPIRED")
@@ -264,6 +273,7 @@ func TestReceiptsByDestination(t *testing.T) {
 }
 
 func TestReceiptStyles(t *testing.T) {
+	t.Parallel()
 	s := Start(t, WithReceiptDelay(10*time.Millisecond))
 	e := bound(t, s, pdu.Transceiver)
 	off := false
@@ -298,6 +308,7 @@ func TestReceiptStyles(t *testing.T) {
 }
 
 func TestReceiptQueuedAndRedelivered(t *testing.T) {
+	t.Parallel()
 	s := Start(t, WithFlags("--receipt-retry-ms", "100"))
 	tx := bound(t, s, pdu.Transmitter)
 	r := tx.submit(newSM("15551230001", "hi"))
@@ -331,5 +342,349 @@ func TestReceiptQueuedAndRedelivered(t *testing.T) {
 	}
 	if st := s.Stats(); st.ReceiptsSent != 3 || st.ReceiptsAcked != 1 || st.Pending != 0 {
 		t.Fatalf("stats %+v", st)
+	}
+}
+
+func TestMO(t *testing.T) {
+	t.Parallel()
+	s := Start(t)
+	// Queued until a bind can receive.
+	r := s.SendMO(MO{From: "15557654321", To: "15550000001", Text: "Hi @ 5€ {ok}"})
+	if r.Parts != 1 || len(r.Delivers) != 1 || r.Ref != nil {
+		t.Fatalf("MO result %+v", r)
+	}
+	e := bound(t, s, pdu.Receiver)
+	d := e.deliver(2 * time.Second)
+	got, _ := d.Message.GetMessageWithEncoding(data.GSM7BIT)
+	if d.EsmClass != 0 || d.Message.Encoding().DataCoding() != 0 || got != "Hi @ 5€ {ok}" ||
+		d.SourceAddr.Address() != "15557654321" || d.SourceAddr.Ton() != 1 || d.DestAddr.Address() != "15550000001" {
+		t.Fatalf("MO deliver_sm: esm %#x dc %d text %q from %q", d.EsmClass, d.Message.Encoding().DataCoding(), got, d.SourceAddr.Address())
+	}
+
+	// UCS-2 and Latin-1, from an alphanumeric sender.
+	s.SendMO(MO{From: "Bank", To: "15550000001", Text: "Grüße ✓", DataCoding: 8})
+	d = e.deliver(2 * time.Second)
+	if got, _ := d.Message.GetMessageWithEncoding(data.UCS2); got != "Grüße ✓" || d.SourceAddr.Ton() != 5 || d.Message.Encoding().DataCoding() != 8 {
+		t.Fatalf("UCS-2 MO %q ton %d", got, d.SourceAddr.Ton())
+	}
+	s.SendMO(MO{From: "15557654321", To: "15550000001", Text: "café", DataCoding: 3})
+	d = e.deliver(2 * time.Second)
+	if raw, _ := d.Message.GetMessageData(); string(raw) != "caf\xe9" {
+		t.Fatalf("Latin-1 MO %x", raw)
+	}
+
+	// Three parts with a concatenation UDH.
+	r = s.SendMO(MO{From: "15557654321", To: "15550000001", Text: "one two three four five six", Parts: 3})
+	var text string
+	for i := 1; i <= 3; i++ {
+		d = e.deliver(2 * time.Second)
+		total, seq, ref, ok := d.Message.UDH().GetConcatInfo()
+		if d.EsmClass&0x40 == 0 || !ok || int(total) != 3 || int(seq) != i || r.Ref == nil || int(ref) != *r.Ref {
+			t.Fatalf("part %d: esm %#x UDH total %d seq %d ref %d (want ref %v)", i, d.EsmClass, total, seq, ref, r.Ref)
+		}
+		part, _ := d.Message.GetMessageWithEncoding(data.GSM7BIT)
+		text += part
+	}
+	if text != "one two three four five six" {
+		t.Fatalf("parts join to %q", text)
+	}
+
+	// Two parts with SAR TLVs.
+	r = s.SendMO(MO{From: "15557654321", To: "15550000001", Text: "first half second half", Parts: 2, SAR: true})
+	for i := 1; i <= 2; i++ {
+		d = e.deliver(2 * time.Second)
+		ref := d.OptionalParameters[pdu.TagSarMsgRefNum].Data
+		if d.EsmClass != 0 || len(ref) != 2 || int(ref[0])<<8|int(ref[1]) != *r.Ref ||
+			d.OptionalParameters[pdu.TagSarTotalSegments].Data[0] != 2 || int(d.OptionalParameters[pdu.TagSarSegmentSeqnum].Data[0]) != i {
+			t.Fatalf("SAR part %d: esm %#x TLVs %v", i, d.EsmClass, d.OptionalParameters)
+		}
+	}
+	if got := s.WaitDelivers("mo", "acked", 8, 2*time.Second); len(got) != 8 {
+		t.Fatalf("%d MO parts acked, want 8", len(got))
+	}
+
+	// Bad input: refused, nothing queued.
+	for _, bad := range []MO{
+		{From: "1555", To: "1555", Text: "✓", DataCoding: 0},
+		{From: "1555", To: "1555", Text: "x", DataCoding: 2},
+		{From: "", To: "1555", Text: "x"},
+		{From: "1555", To: "1555", Text: "ab", Parts: 3},
+		{From: "1555", To: "1555", Text: strings.Repeat("x", 300)},
+	} {
+		if err := s.Do("POST", "/mo", bad, nil); err == nil || !strings.Contains(err.Error(), "400") {
+			t.Fatalf("MO %+v: err %v, want a 400", bad, err)
+		}
+	}
+	if st := s.Stats(); st.MOSent != 8 || st.MOAcked != 8 || st.Pending != 0 {
+		t.Fatalf("stats %+v", st)
+	}
+}
+
+func TestThrottle(t *testing.T) {
+	t.Parallel()
+	s := Start(t, WithFlags("--throttle", "1"))
+	e := bound(t, s, pdu.Transceiver)
+	status := func() data.CommandStatusType {
+		m := newSM("15551230001", "x")
+		m.rd = 0
+		return e.submit(m).CommandStatus
+	}
+	if got := status(); got != data.ESME_RTHROTTLED {
+		t.Fatalf("flag --throttle 1: %v", got)
+	}
+	if got := status(); got != data.ESME_ROK {
+		t.Fatalf("after the throttled one: %v", got)
+	}
+	s.Throttle(2, StatusThrottled)
+	for i := 0; i < 2; i++ {
+		if got := status(); got != data.ESME_RTHROTTLED {
+			t.Fatalf("throttled submit %d: %v", i, got)
+		}
+	}
+	if got := status(); got != data.ESME_ROK {
+		t.Fatalf("after 2: %v", got)
+	}
+	s.Throttle(-1, StatusMsgQFul)
+	for i := 0; i < 5; i++ {
+		if got := status(); got != data.ESME_RMSGQFUL {
+			t.Fatalf("queue full %d: %v", i, got)
+		}
+	}
+	s.Unthrottle()
+	if got := status(); got != data.ESME_ROK {
+		t.Fatalf("after Unthrottle: %v", got)
+	}
+	subs := s.Submits()
+	if len(subs) != 11 || subs[0].Status != StatusThrottled || subs[0].MessageID != "" || subs[10].MessageID == "" {
+		t.Fatalf("submits %+v", subs)
+	}
+}
+
+func TestStatusByDestination(t *testing.T) {
+	t.Parallel()
+	s := Start(t, WithFlags("--status", "15551230009=ESME_RSUBMITFAIL"))
+	s.SetStatus("15551230001", StatusInvDstAdr)
+	s.SetStatus("15551230002", StatusSysErr)
+	e := bound(t, s, pdu.Transceiver)
+	for dest, want := range map[string]data.CommandStatusType{
+		"15551230001": data.ESME_RINVDSTADR,
+		"15551230002": data.ESME_RSYSERR,
+		"15551230009": data.ESME_RSUBMITFAIL,
+		"15551230003": data.ESME_ROK,
+	} {
+		if got := e.submit(newSM(dest, "x")).CommandStatus; got != want {
+			t.Fatalf("%s: %v, want %v", dest, got, want)
+		}
+	}
+	s.ClearStatus("15551230001")
+	if got := e.submit(newSM("15551230001", "x")).CommandStatus; got != data.ESME_ROK {
+		t.Fatalf("after ClearStatus: %v", got)
+	}
+	// A refused submit gets no receipt; the accepted ones do.
+	e.deliver(2 * time.Second)
+	e.deliver(2 * time.Second)
+	e.expectSilence(200 * time.Millisecond)
+	if got := len(s.Delivers("receipt")); got != 2 {
+		t.Fatalf("%d receipts, want 2", got)
+	}
+}
+
+func TestDrop(t *testing.T) {
+	t.Parallel()
+	s := Start(t)
+	a := bound(t, s, pdu.Transceiver)
+	b := bound(t, s, pdu.Receiver)
+	if n := s.Drop(); n != 2 {
+		t.Fatalf("dropped %d, want 2", n)
+	}
+	a.expectClosed(2 * time.Second)
+	b.expectClosed(2 * time.Second)
+	if st := s.Stats(); st.Drops != 1 || st.ConnectionsOpen != 0 {
+		t.Fatalf("stats %+v", st)
+	}
+	bound(t, s, pdu.Transceiver) // the listener stays up
+}
+
+func TestSwallow(t *testing.T) {
+	t.Parallel()
+	s := Start(t)
+	e := bound(t, s, pdu.Transceiver)
+	s.Swallow(1, 300*time.Millisecond)
+	e.send(newSM("15551230001", "lost answer").pdu())
+	e.expectSilence(200 * time.Millisecond)
+	e.expectClosed(2 * time.Second)
+	subs := s.Submits()
+	if len(subs) != 1 || !subs[0].Swallowed || subs[0].MessageID != "" || subs[0].Text != "lost answer" {
+		t.Fatalf("swallowed submit recorded as %+v", subs)
+	}
+	// Only one: the next link answers.
+	e = bound(t, s, pdu.Transceiver)
+	if got := e.submit(newSM("15551230001", "again")).CommandStatus; got != data.ESME_ROK {
+		t.Fatalf("after the swallow: %v", got)
+	}
+	if st := s.Stats(); st.SubmitsSwallowed != 1 || st.SubmitsAccepted != 1 {
+		t.Fatalf("stats %+v", st)
+	}
+}
+
+func TestFreeze(t *testing.T) {
+	t.Parallel()
+	s := Start(t, WithFlags("--freeze"))
+	// Frozen from the start: the TCP connection opens, the bind is not read.
+	e := dial(t, s)
+	b := pdu.NewBindTransceiver().(*pdu.BindRequest)
+	b.SystemID, b.Password = DefaultSystemID, DefaultPassword
+	e.send(b)
+	e.expectSilence(300 * time.Millisecond)
+	s.Unfreeze()
+	if r := e.expect(data.BIND_TRANSCEIVER_RESP, 2*time.Second); r.GetHeader().CommandStatus != data.ESME_ROK {
+		t.Fatalf("bind after unfreeze: %v", r.GetHeader().CommandStatus)
+	}
+
+	// Frozen while bound: no answer to a submit or enquire_link, no receipt.
+	r := e.submit(newSM("15551230001", "before"))
+	s.Freeze()
+	e.expectSilence(300 * time.Millisecond) // the receipt of "before" is held
+	e.send(newSM("15551230001", "during").pdu())
+	e.send(pdu.NewEnquireLink())
+	e.expectSilence(300 * time.Millisecond)
+	if st := s.Stats(); !st.Frozen || st.ConnectionsOpen != 1 || st.Submits != 1 {
+		t.Fatalf("stats while frozen %+v", st)
+	}
+	s.Unfreeze()
+	e.expect(data.SUBMIT_SM_RESP, 2*time.Second)
+	e.expect(data.ENQUIRE_LINK_RESP, 2*time.Second)
+	if d := e.deliver(2 * time.Second); tlvString(d.OptionalParameters, pdu.TagReceiptedMessageID) != r.MessageID {
+		t.Fatalf("held receipt %v", d.OptionalParameters)
+	}
+}
+
+func TestRefuseAccept(t *testing.T) {
+	t.Parallel()
+	s := Start(t, WithFlags("--refuse"))
+	if _, err := net.DialTimeout("tcp", s.Addr(), time.Second); !isRefused(err) {
+		t.Fatalf("dial while refusing: %v, want refused", err)
+	}
+	s.Accept()
+	e := bound(t, s, pdu.Transceiver)
+	s.Refuse()
+	if _, err := net.DialTimeout("tcp", s.Addr(), time.Second); !isRefused(err) {
+		t.Fatalf("dial after Refuse: %v, want refused", err)
+	}
+	// Open links stay up.
+	if got := e.submit(newSM("15551230001", "x")).CommandStatus; got != data.ESME_ROK {
+		t.Fatalf("submit on an open link while refusing: %v", got)
+	}
+	s.Accept()
+	bound(t, s, pdu.Transceiver)
+}
+
+func TestEnquireLink(t *testing.T) {
+	t.Parallel()
+	s := Start(t)
+	e := bound(t, s, pdu.Transceiver)
+	e.send(pdu.NewEnquireLink())
+	e.expect(data.ENQUIRE_LINK_RESP, 2*time.Second)
+
+	// The SMSC asks; the ESME answers.
+	done := make(chan EnquireResult, 1)
+	go func() {
+		var r EnquireResult
+		if err := s.Do("POST", "/enquire", map[string]any{"timeoutMs": 2000}, &r); err != nil {
+			t.Error(err)
+		}
+		done <- r
+	}()
+	el := e.expect(data.ENQUIRE_LINK, 2*time.Second)
+	e.send(el.GetResponse())
+	if r := <-done; r.Sent != 1 || r.Answered != 1 || !r.Results[0].Answered {
+		t.Fatalf("enquire result %+v", r)
+	}
+	// Unanswered: reported as such after the timeout.
+	if r := s.Enquire(200 * time.Millisecond); r.Sent != 1 || r.Answered != 0 {
+		t.Fatalf("unanswered enquire %+v", r)
+	}
+	if st := s.Stats(); st.EnquireLinks != 1 || st.EnquireSent != 2 || st.EnquireAnswered != 1 {
+		t.Fatalf("stats %+v", st)
+	}
+}
+
+func TestUnbind(t *testing.T) {
+	t.Parallel()
+	s := Start(t)
+	e := bound(t, s, pdu.Transceiver)
+	e.send(pdu.NewUnbind())
+	e.expect(data.UNBIND_RESP, 2*time.Second)
+	e.expectClosed(2 * time.Second)
+	if st := s.Stats(); st.Unbinds != 1 {
+		t.Fatalf("stats %+v", st)
+	}
+	if bs := s.Binds(); len(bs) != 2 || bs[1].Op != "unbind" || bs[1].Type != "transceiver" {
+		t.Fatalf("binds %+v", bs)
+	}
+
+	// The SMSC unbinds: the ESME answers and the link closes.
+	e = bound(t, s, pdu.Transceiver)
+	if n := s.Unbind(); n != 1 {
+		t.Fatalf("unbound %d", n)
+	}
+	u := e.expect(data.UNBIND, 2*time.Second)
+	e.send(u.GetResponse())
+	e.expectClosed(2 * time.Second)
+	if st := s.Stats(); st.UnbindsSent != 1 {
+		t.Fatalf("stats %+v", st)
+	}
+}
+
+func TestKillRestart(t *testing.T) {
+	t.Parallel()
+	s := Start(t)
+	port := s.Port()
+	e := bound(t, s, pdu.Transceiver)
+	e.submit(newSM("15551230001", "x"))
+	s.Kill()
+	e.expectClosed(2 * time.Second)
+	if _, err := net.DialTimeout("tcp", s.Addr(), time.Second); !isRefused(err) {
+		t.Fatalf("dial after Kill: %v, want refused", err)
+	}
+	s.Restart()
+	if s.Port() != port {
+		t.Fatalf("port %d after restart, want %d", s.Port(), port)
+	}
+	bound(t, s, pdu.Transceiver)
+	if got := s.Submits(); len(got) != 0 {
+		t.Fatalf("a restarted SMSC remembers %d submits", len(got))
+	}
+}
+
+func TestBadSettingsChangeNothing(t *testing.T) {
+	t.Parallel()
+	s := Start(t)
+	before := s.Config()
+	for _, bad := range []map[string]any{
+		{"idFormat": "octal"},
+		{"idFormat": "hex", "receiptDelayMs": -1},
+		{"receipts": map[string]any{"bad dest": "DELIVRD"}},
+		{"receipts": map[string]any{"1555": "DELIVERED"}},
+		{"statusByDest": map[string]any{"1555": "ESME_NOPE"}},
+		{"throttle": "some"},
+		{"password": "muchtoolong"},
+		{"nope": 1},
+	} {
+		if err := s.Do("PATCH", "/config", bad, nil); err == nil || !strings.Contains(err.Error(), "400") {
+			t.Fatalf("PATCH %v: err %v, want a 400", bad, err)
+		}
+	}
+	if err := s.Do("GET", "/nowhere", nil, nil); err == nil || !strings.Contains(err.Error(), "404") {
+		t.Fatalf("unknown route: %v", err)
+	}
+	if after := s.Config(); !reflect.DeepEqual(before, after) {
+		t.Fatalf("config changed by bad requests:\n%+v\n%+v", before, after)
+	}
+
+	// A bad startup flag stops the simulator with a message.
+	out, err := exec.Command("node", filepath.Join(s.dir, "server.js"), "--id-format", "octal").CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 2 || !strings.Contains(string(out), "idFormat must be one of") {
+		t.Fatalf("bad flag: %v %s", err, out)
 	}
 }
