@@ -27,6 +27,7 @@ function defaults() {
 		receiptRetryMs: 1000, // after an error deliver_sm_resp
 		// Submit answers: a command_status by destination (0 = accept).
 		statusByDest: {},
+		respDelayMs: 0, // answer submits this much later (a slow SMSC)
 		// Throttle: the next N submits (-1: all, until cleared) get throttleStatus.
 		throttle: 0,
 		throttleStatus: smpp.ESME_RTHROTTLED,
@@ -124,6 +125,7 @@ const VALIDATE = {
 	receiptVia: oneOf('receiptVia', ['deliver_sm', 'data_sm']),
 	receiptRetryMs: int('receiptRetryMs', 0, 3600000),
 	statusByDest: byDest('statusByDest', status),
+	respDelayMs: int('respDelayMs', 0, 3600000),
 	throttle: (v) => (v === 'all' ? -1 : int('throttle', -1, 1e9)(v)),
 	throttleStatus: status('throttleStatus'),
 	swallow: int('swallow', 0, 1e9),

@@ -37,6 +37,7 @@ type Config struct {
 	ReceiptID      string            `json:"receiptId"`
 	ReceiptVia     string            `json:"receiptVia"`
 	ReceiptRetryMs int               `json:"receiptRetryMs"`
+	RespDelayMs    int               `json:"respDelayMs"`
 	StatusByDest   map[string]uint32 `json:"statusByDest"`
 	Throttle       int               `json:"throttle"`
 	ThrottleStatus uint32            `json:"throttleStatus"`
@@ -277,6 +278,12 @@ func (s *SMSC) SetReceiptDefault(stat string) {
 func (s *SMSC) SetReceiptDelay(d time.Duration) {
 	s.t.Helper()
 	s.Patch(map[string]any{"receiptDelayMs": d.Milliseconds()})
+}
+
+// SetRespDelay delays every submit's answer by d (a slow SMSC).
+func (s *SMSC) SetRespDelay(d time.Duration) {
+	s.t.Helper()
+	s.Patch(map[string]any{"respDelayMs": d.Milliseconds()})
 }
 
 // ReceiptStyle is how receipts look; empty fields keep their setting.

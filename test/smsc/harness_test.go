@@ -489,6 +489,25 @@ func TestStatusByDestination(t *testing.T) {
 	}
 }
 
+func TestRespDelay(t *testing.T) {
+	t.Parallel()
+	s := Start(t)
+	s.SetRespDelay(300 * time.Millisecond)
+	e := bound(t, s, pdu.Transceiver)
+	start := time.Now()
+	e.send(newSM("15551230001", "one").pdu())
+	e.send(newSM("15551230001", "two").pdu())
+	a := e.expect(data.SUBMIT_SM_RESP, 2*time.Second).(*pdu.SubmitSMResp)
+	b := e.expect(data.SUBMIT_SM_RESP, 2*time.Second).(*pdu.SubmitSMResp)
+	if d := time.Since(start); d < 300*time.Millisecond {
+		t.Fatalf("answered after %v, want >= 300ms", d)
+	}
+	subs := s.Submits()
+	if a.MessageID != subs[0].MessageID || b.MessageID != subs[1].MessageID {
+		t.Fatalf("answers out of order: %q %q for %q %q", a.MessageID, b.MessageID, subs[0].MessageID, subs[1].MessageID)
+	}
+}
+
 func TestDrop(t *testing.T) {
 	t.Parallel()
 	s := Start(t)
@@ -529,7 +548,9 @@ func TestSwallow(t *testing.T) {
 
 func TestFreeze(t *testing.T) {
 	t.Parallel()
-	s := Start(t, WithFlags("--freeze"))
+	// The receipt delay outlasts the Freeze call below even on a loaded
+	// machine, so the receipt falls due while frozen.
+	s := Start(t, WithFlags("--freeze"), WithReceiptDelay(400*time.Millisecond))
 	// Frozen from the start: the TCP connection opens, the bind is not read.
 	e := dial(t, s)
 	b := pdu.NewBindTransceiver().(*pdu.BindRequest)

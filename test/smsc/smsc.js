@@ -208,13 +208,13 @@ class SMSC {
 		}
 		if (rec.status !== 0) {
 			this.stats.submitsRejected++;
-			return conn.session.send(pdu.response({ command_status: rec.status }));
+			return this.answer(conn, pdu.response({ command_status: rec.status }));
 		}
 
 		this.stats.submitsAccepted++;
 		rec.idNumber = this.nextId++;
 		rec.messageId = codec.formatId(rec.idNumber, cfg.idFormat, cfg.hexCase);
-		conn.session.send(pdu.response({ message_id: rec.messageId }));
+		this.answer(conn, pdu.response({ message_id: rec.messageId }));
 
 		// registered_delivery bits 0-1: 1 = receipt on final state, 2 = on
 		// failure only, 0 = none (SMPP v3.4, 5.2.17; 3 is reserved, taken as 1).
@@ -223,6 +223,18 @@ class SMSC {
 		if (stat === 'none' || rd === 0 || (rd === 2 && stat.startsWith('DELIVRD'))) return;
 		rec.receipt = stat;
 		setTimeout(() => this.queueReceipt(rec, stat), cfg.receiptDelayMs);
+	}
+
+	// answer sends a submit's response, respDelayMs later when set (equal
+	// delays keep the order). A link closed meanwhile gets nothing.
+	answer(conn, resp) {
+		if (this.cfg.respDelayMs === 0) return conn.session.send(resp);
+		const fire = () => {
+			if (conn.doomed) return;
+			if (this.cfg.frozen) return setTimeout(fire, 20); // frozen: nothing is written
+			conn.session.send(resp);
+		};
+		setTimeout(fire, this.cfg.respDelayMs);
 	}
 
 	queueReceipt(sub, statSpec) {
