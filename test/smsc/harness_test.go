@@ -709,3 +709,25 @@ func TestBadSettingsChangeNothing(t *testing.T) {
 		t.Fatalf("bad flag: %v %s", err, out)
 	}
 }
+
+func TestMalformedAndUnknownPDUs(t *testing.T) {
+	t.Parallel()
+	s := Start(t)
+	e := bound(t, s, pdu.Transceiver)
+	// An unknown command gets generic_nack ESME_RINVCMDID; the link stays.
+	if _, err := e.conn.Write([]byte{0, 0, 0, 16, 0, 0, 0x09, 0x99, 0, 0, 0, 0, 0, 0, 0, 7}); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.expect(data.GENERIC_NACK, 2*time.Second); n.GetHeader().CommandStatus != data.ESME_RINVCMDID {
+		t.Fatalf("generic_nack status %v", n.GetHeader().CommandStatus)
+	}
+	if got := e.submit(newSM("15551230001", "x")).CommandStatus; got != data.ESME_ROK {
+		t.Fatalf("after an unknown command: %v", got)
+	}
+	// An absurd command_length ends that link, not the simulator.
+	if _, err := e.conn.Write([]byte{0xff, 0xff, 0xff, 0xff, 0, 0, 0, 4}); err != nil {
+		t.Fatal(err)
+	}
+	e.expectClosed(2 * time.Second)
+	bound(t, s, pdu.Transceiver)
+}

@@ -94,7 +94,15 @@ class SMSC {
 			session.destroy();
 		});
 		session.on('close', () => this.onClose(conn));
-		session.on('pdu', (pdu) => this.onPDU(conn, pdu));
+		session.on('pdu', (pdu) => {
+			try {
+				this.onPDU(conn, pdu);
+			} catch (e) {
+				// A PDU we cannot handle must not take the simulator down.
+				this.log(`conn ${conn.id} error handling ${pdu.command}: ${e.stack || e.message}`);
+				session.destroy();
+			}
+		});
 	}
 
 	onClose(conn) {
@@ -129,6 +137,12 @@ class SMSC {
 			return this.onUnbind(conn, pdu);
 		default:
 			if (pdu.isResponse()) return; // matched to its request by node-smpp
+			if (!smpp.commands[pdu.command + '_resp']) {
+				// outbind, alert_notification...: no _resp exists.
+				return conn.session.send(new smpp.PDU('generic_nack', {
+					sequence_number: pdu.sequence_number, command_status: smpp.ESME_RINVCMDID,
+				}));
+			}
 			return conn.session.send(pdu.response({ command_status: smpp.ESME_RINVCMDID }));
 		}
 	}
