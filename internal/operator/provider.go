@@ -161,6 +161,18 @@ func printableASCII(s string) bool {
 	return true
 }
 
+// safeToShow matches what an error may quote of a mistyped name: a URL
+// typed in its place (smpp://ID:PASSWORD@…) must not be.
+var safeToShow = regexp.MustCompile(`^[A-Za-z0-9_.-]{0,64}$`)
+
+// shown quotes s for an error message, unless it may hold a secret.
+func shown(s string) string {
+	if safeToShow.MatchString(s) {
+		return strconv.Quote(s)
+	}
+	return "(not shown: it is not a name and may hold a password)"
+}
+
 // checkProviderName reports what is wrong with a provider's name.
 func checkProviderName(name string) error {
 	switch {
@@ -169,7 +181,7 @@ func checkProviderName(name string) error {
 	case name == platform.SandboxProvider:
 		return invalid("name", "name %q is the built-in sandbox provider; pick another name", name)
 	case len(name) > maxProviderName || !providerNameRE.MatchString(name):
-		return invalid("name", "name %q: a lower-case letter, then up to %d of a-z, 0-9, '_' and '-'", name, maxProviderName-1)
+		return invalid("name", "name %s: a lower-case letter, then up to %d of a-z, 0-9, '_' and '-'", shown(name), maxProviderName-1)
 	}
 	return nil
 }
@@ -181,7 +193,7 @@ func checkRouteName(name string) error {
 		return nil
 	}
 	if err := checkProviderName(name); err != nil {
-		return invalid("provider", "provider %q is not a provider name: a lower-case letter, then up to %d of a-z, 0-9, '_' and '-'", name, maxProviderName-1)
+		return invalid("provider", "provider %s is not a provider name: a lower-case letter, then up to %d of a-z, 0-9, '_' and '-'", shown(name), maxProviderName-1)
 	}
 	return nil
 }
