@@ -259,7 +259,9 @@ func waitRef(t *testing.T, r *router.Router, number, prefix string) {
 	testwait.EventuallyDescribe(t, within, func() bool {
 		ref, err = send(r, number)
 		return err == nil && strings.HasPrefix(ref, prefix+"_")
-	}, func() string { return fmt.Sprintf("send from %s: %q, %v; want it through %s", number, ref, err, prefix) })
+	}, func() string {
+		return fmt.Sprintf("send from %s: %q, %v; want it through %s", number, ref, err, prefix)
+	})
 }
 
 // binds returns the live bind rows by "provider/bind" → state.
