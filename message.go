@@ -37,6 +37,10 @@ const (
 	// or an API opt-out) after the message was accepted; no provider
 	// attempt is made.
 	FailureRecipientOptedOut = "RECIPIENT_OPTED_OUT"
+	// FailureNoRoute [extension]: the sending number has no provider route
+	// and the server has no default provider (production); no provider
+	// attempt is made.
+	FailureNoRoute = "NO_ROUTE"
 )
 
 // SendRequest is the body of POST /api/core/messages/send.

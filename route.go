@@ -39,7 +39,8 @@ const (
 	PathSandboxInbound = "/api/sandbox/inbound"
 	// PathHealthz answers 200 while the process runs (GET).
 	PathHealthz = "/healthz"
-	// PathReadyz answers 200 while the database answers (GET).
+	// PathReadyz answers 200 while the database answers, "degraded" when
+	// sending is impaired (GET, see Readiness).
 	PathReadyz = "/readyz"
 	// PathMetrics serves Prometheus metrics (GET).
 	PathMetrics = "/metrics"

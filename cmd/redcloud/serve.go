@@ -20,7 +20,10 @@ import (
 	"github.com/redcloud-core/redcloud/internal/operator"
 	"github.com/redcloud-core/redcloud/internal/pipeline"
 	"github.com/redcloud-core/redcloud/internal/platform"
+	"github.com/redcloud-core/redcloud/internal/provider"
+	"github.com/redcloud-core/redcloud/internal/provider/router"
 	"github.com/redcloud-core/redcloud/internal/provider/sandbox"
+	"github.com/redcloud-core/redcloud/internal/provider/smpp"
 	"github.com/redcloud-core/redcloud/internal/store"
 )
 
@@ -139,10 +142,21 @@ func serve(ctx context.Context, o serveOptions) error {
 		return fmt.Errorf("--webhook-retry-schedule: %w", err)
 	}
 	mx := metrics.New(db.QueueDepth)
+	// The router sends each message through its number's provider: the
+	// sandbox (always there, named "sandbox") or an SMPP provider an
+	// operator configured (`redcloud admin provider`).
+	providers, err := router.New(router.Config{
+		Store: db, Sandbox: sandbox.New(o.sandboxDelay, sandbox.WithFailureRate(o.sandboxFailureRate)), SandboxMode: o.sandbox,
+		Logger: log, Metrics: mx,
+		SMPP: func(smpp.Config) (provider.Provider, error) { return nil, router.ErrSMPPNotBuiltIn }, // SMPP FACTORY: wire smpp.New here
+	})
+	if err != nil {
+		return err
+	}
 	pipe, err := pipeline.New(pipeline.Config{
 		// A sandbox reachable from other machines keeps the webhook address
 		// guard: its published credentials must not reach internal addresses.
-		Store: db, Provider: sandbox.New(o.sandboxDelay, sandbox.WithFailureRate(o.sandboxFailureRate)), Sandbox: o.sandbox && !o.allowPublicSandbox,
+		Store: db, Provider: providers, Sandbox: o.sandbox && !o.allowPublicSandbox,
 		ProviderRetrySchedule: providerRetry, WebhookRetrySchedule: webhookRetry,
 		Lease: o.lease, PollInterval: o.pollInterval, Retention: o.retention, Logger: log, Metrics: mx,
 	})

@@ -2,8 +2,10 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -76,6 +78,8 @@ right:
   send      with --send-to: a test SMS is accepted
   delivery  with --send-to: the message reaches a terminal state within
             --timeout (progress on stderr), DELIVERED passes
+  server    GET /readyz: WARN when the server reports sending degraded (a
+            carrier link not bound, numbers without a provider route)
 
 --drills (sandbox only) then runs the production-readiness failure paths —
 invalid credentials, expired token, invalid sendFrom, missing
@@ -216,6 +220,7 @@ func (d *doctor) run(ctx context.Context) bool {
 		for _, name := range []string{"whoami", "webhooks", "number", "send", "delivery"} {
 			d.add(check{Name: name, Result: skip, Detail: "skipped: no token"})
 		}
+		d.checkServer(ctx)
 		return false
 	}
 	exp := "no lifetime given"
@@ -240,7 +245,39 @@ func (d *doctor) run(ctx context.Context) bool {
 			d.add(check{Name: "delivery", Result: skip, Detail: "nothing sent"})
 		}
 	}
+	d.checkServer(ctx)
 	return true
+}
+
+// checkServer reads the server's GET /readyz: "degraded" (it serves, but
+// sending is impaired: a carrier link down, numbers without a route) is a
+// WARN with the server's reasons; the fix is the operator's.
+func (d *doctor) checkServer(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	const what = "GET " + redcloud.PathReadyz
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(d.o.base(), "/")+redcloud.PathReadyz, nil)
+	if err != nil {
+		d.add(check{Name: "server", Result: skip, Detail: what + ": " + err.Error()})
+		return
+	}
+	res, err := httpClient(nil).Do(req)
+	if err != nil {
+		d.add(check{Name: "server", Result: warn, Detail: what + " failed: " + err.Error()})
+		return
+	}
+	defer res.Body.Close()
+	var rd redcloud.Readiness
+	err = json.NewDecoder(io.LimitReader(res.Body, 64<<10)).Decode(&rd)
+	switch {
+	case res.StatusCode != http.StatusOK || err != nil:
+		d.add(check{Name: "server", Result: warn, Detail: fmt.Sprintf("%s answered %d: the server is not ready", what, res.StatusCode)})
+	case rd.Status == redcloud.ReadinessDegraded:
+		d.add(check{Name: "server", Result: warn, Detail: "the server reports sending degraded: " + strings.Join(rd.Problems, "; "),
+			Fix: "messages may wait or fail until the server's operator fixes this (`redcloud admin provider list`)"})
+	default:
+		d.add(check{Name: "server", Result: pass, Detail: "the server is ready (" + what + ")"})
+	}
 }
 
 // checkWhoAmI checks the API client and its webhooks; it reports whether

@@ -83,6 +83,7 @@ type Server struct {
 	tokens   *tokenCache
 	handler  http.Handler
 	draining atomic.Bool
+	sending  *sendingHealth
 }
 
 // New returns a Server with cfg's defaults filled in.
@@ -127,9 +128,10 @@ func New(cfg Config) (*Server, error) {
 		cfg.OnAccept = func() {}
 	}
 	s := &Server{cfg: cfg, db: cfg.Store, log: cfg.Logger, now: cfg.Now,
-		limits: newRateLimits(cfg.RateLimit, cfg.RateBurst),
-		issued: newRateLimits(cfg.TokenRateLimit, cfg.TokenRateBurst),
-		tokens: newTokenCache(cfg.AuthCacheTTL, 100_000)}
+		limits:  newRateLimits(cfg.RateLimit, cfg.RateBurst),
+		issued:  newRateLimits(cfg.TokenRateLimit, cfg.TokenRateBurst),
+		tokens:  newTokenCache(cfg.AuthCacheTTL, 100_000),
+		sending: &sendingHealth{db: cfg.Store, production: !cfg.Sandbox, now: cfg.Now}}
 	s.handler = s.routes()
 	return s, nil
 }

@@ -31,11 +31,22 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
+// readyz answers 503 while the database is not ready, else 200: "ready",
+// or "degraded" with what impairs sending (the server still serves).
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
-	if err := s.db.Ready(r.Context()); err != nil {
+	err := s.db.Ready(r.Context())
+	var problems []string
+	if err == nil {
+		problems, err = s.sending.problems(r.Context())
+	}
+	if err != nil {
 		s.log.Warn("not ready", "requestId", info(r).id, "err", err)
 		s.coreError(w, r, http.StatusServiceUnavailable, redcloud.CodeServerError, "database not ready", nil)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	body := redcloud.Readiness{Status: redcloud.ReadinessReady}
+	if len(problems) > 0 {
+		body = redcloud.Readiness{Status: redcloud.ReadinessDegraded, Problems: problems}
+	}
+	writeJSON(w, http.StatusOK, body)
 }

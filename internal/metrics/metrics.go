@@ -21,6 +21,8 @@ type Metrics struct {
 	attempts        *prometheus.CounterVec
 	attemptLatency  prometheus.Histogram
 	deliveryLatency prometheus.Histogram
+	throttled       prometheus.Counter
+	binds           *prometheus.GaugeVec
 }
 
 // QueueDepth reports the work waiting (store.DB.QueueDepth).
@@ -50,8 +52,14 @@ func New(depth QueueDepth) *Metrics {
 			Name: "redcloud_webhook_delivery_latency_seconds", Help: "From event creation to successful delivery.",
 			Buckets: prometheus.ExponentialBuckets(0.005, 2.5, 14),
 		}),
+		throttled: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "redcloud_provider_throttled_total", Help: "Sends the upstream refused to take for now (throttling); requeued without using a retry.",
+		}),
+		binds: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "redcloud_provider_binds", Help: "SMPP binds of this process by provider and state (bound, connecting, failed).",
+		}, []string{"provider", "state"}),
 	}
-	m.reg.MustRegister(m.requests, m.accepted, m.messages, m.attempts, m.attemptLatency, m.deliveryLatency,
+	m.reg.MustRegister(m.requests, m.accepted, m.messages, m.attempts, m.attemptLatency, m.deliveryLatency, m.throttled, m.binds,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if depth != nil {
 		cached := &depthCache{depth: depth, ttl: depthTTL, now: time.Now}
@@ -92,6 +100,21 @@ func (m *Metrics) MessageStatus(status string) { m.messages.WithLabelValues(stat
 func (m *Metrics) WebhookAttempt(outcome string, latency time.Duration) {
 	m.attempts.WithLabelValues(outcome).Inc()
 	m.attemptLatency.Observe(latency.Seconds())
+}
+
+// Throttled counts one send the upstream refused to take for now.
+func (m *Metrics) Throttled() { m.throttled.Inc() }
+
+// ProviderBinds sets the bind gauge to counts (provider → state → binds),
+// the whole state of this process's binds: providers and states not in it
+// are dropped.
+func (m *Metrics) ProviderBinds(counts map[string]map[string]int) {
+	m.binds.Reset()
+	for p, states := range counts {
+		for st, n := range states {
+			m.binds.WithLabelValues(p, st).Set(float64(n))
+		}
+	}
 }
 
 // DeliveryLatency observes event-to-delivered time.

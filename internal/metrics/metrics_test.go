@@ -41,3 +41,30 @@ func TestQueueGaugesOneQueryPerScrape(t *testing.T) {
 		}
 	}
 }
+
+// TestProviderBinds: the gauge shows this process's binds by provider and
+// state, and each call replaces the whole set.
+func TestProviderBinds(t *testing.T) {
+	m := metrics.New(nil)
+	scrape := func() string {
+		rec := httptest.NewRecorder()
+		m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+		return rec.Body.String()
+	}
+	m.ProviderBinds(map[string]map[string]int{"acme": {"bound": 2, "failed": 1}, "beta": {"connecting": 1}})
+	m.Throttled()
+	body := scrape()
+	for _, want := range []string{`redcloud_provider_binds{provider="acme",state="bound"} 2`,
+		`redcloud_provider_binds{provider="acme",state="failed"} 1`, `redcloud_provider_binds{provider="beta",state="connecting"} 1`,
+		"redcloud_provider_throttled_total 1"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("scrape lacks %s:\n%s", want, body)
+		}
+	}
+	m.ProviderBinds(map[string]map[string]int{"acme": {"bound": 3}})
+	body = scrape()
+	if !strings.Contains(body, `redcloud_provider_binds{provider="acme",state="bound"} 3`) || strings.Contains(body, `provider="beta"`) ||
+		strings.Contains(body, `state="failed"`) {
+		t.Errorf("after the second call:\n%s", body)
+	}
+}

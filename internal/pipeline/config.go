@@ -80,6 +80,9 @@ type Metrics interface {
 	MessageStatus(status string)
 	WebhookAttempt(outcome string, latency time.Duration)
 	DeliveryLatency(d time.Duration)
+	// Throttled counts a send the upstream refused to take for now
+	// (requeued without using a retry).
+	Throttled()
 }
 
 type noMetrics struct{}
@@ -87,6 +90,7 @@ type noMetrics struct{}
 func (noMetrics) MessageStatus(string)                 {}
 func (noMetrics) WebhookAttempt(string, time.Duration) {}
 func (noMetrics) DeliveryLatency(time.Duration)        {}
+func (noMetrics) Throttled()                           {}
 
 func (c *Config) defaults() error {
 	if c.Store == nil || c.Provider == nil {

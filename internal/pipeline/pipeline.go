@@ -200,7 +200,7 @@ func (p *Pipeline) resume(ctx context.Context, r provider.Resumer, from, to time
 }
 
 func providerMessage(m platform.Message) provider.Message {
-	return provider.Message{ID: m.ID, From: m.From, To: m.To, MessageType: m.MessageType,
+	return provider.Message{ID: m.ID, NumberID: m.NumberID, From: m.From, To: m.To, MessageType: m.MessageType,
 		Text: m.Text, MediaURLs: m.MediaURLs, Attempt: m.Attempts + 1}
 }
 

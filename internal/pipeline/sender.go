@@ -90,11 +90,16 @@ func (p *Pipeline) sendOne(ctx context.Context, m platform.Message) {
 		cancel()
 		now = p.cfg.Now()
 		perm, permanent := provider.IsPermanent(serr)
+		throttle, throttled := provider.IsThrottled(serr)
 		switch {
 		case serr == nil:
 			step, err = platform.Sent(m, ref, now)
+		case permanent && perm.Code == redcloud.FailureNoRoute:
+			step, err = platform.Unrouted(m, perm.Message, now)
 		case permanent:
 			step, err = platform.Rejected(m, perm.Code, perm.Message, now)
+		case throttled:
+			step, err = p.requeue(m, throttle, now)
 		default:
 			step, err = p.retry(m, serr, now)
 		}
@@ -166,6 +171,30 @@ func (p *Pipeline) retry(m platform.Message, cause error, now time.Time) (platfo
 	p.log.Warn("provider send failed; will retry", "messageId", m.ID, "attempt", attempt, "retryAt", at, "err", cause)
 	p.wakeAt(p.wakeSend, at.Sub(now))
 	return platform.Retry(m, at, now)
+}
+
+// minThrottleWait is the wait after an upstream's request to slow down
+// that named no wait of its own.
+const minThrottleWait = time.Second
+
+// requeue puts a message the upstream refused to take for now (throttling)
+// back in the queue after the wait it asked for: not a provider attempt, so
+// its retry schedule is left whole, and no event.
+func (p *Pipeline) requeue(m platform.Message, t *provider.ThrottledError, now time.Time) (platform.Step, error) {
+	wait := t.RetryAfter
+	if wait <= 0 {
+		wait = minThrottleWait
+	}
+	at := now.Add(wait)
+	if at.After(m.ExpiresAt) {
+		at = m.ExpiresAt // noticed as EXPIRED then
+	}
+	p.cfg.Metrics.Throttled()
+	// Debug: a throttling upstream refuses many sends a second; the metric
+	// counts them.
+	p.log.Debug("provider throttled; requeued without using a retry", "messageId", m.ID, "retryAt", at, "reason", t.Reason)
+	p.wakeAt(p.wakeSend, at.Sub(now))
+	return platform.Requeue(m, at, now)
 }
 
 // transition is the store's write of a lifecycle step, with its event's

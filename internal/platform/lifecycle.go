@@ -71,7 +71,8 @@ var providerFailureCodes = []string{
 // FailureCodes lists the codes a message.failed event may carry: the
 // contract's and this server's extensions for withheld messages.
 var FailureCodes = append(slices.Clone(providerFailureCodes),
-	redcloud.FailureSenderSuspended, redcloud.FailureNumberUnassigned, redcloud.FailureRecipientOptedOut)
+	redcloud.FailureSenderSuspended, redcloud.FailureNumberUnassigned, redcloud.FailureRecipientOptedOut,
+	redcloud.FailureNoRoute)
 
 // ValidFailureCode reports whether code is one of FailureCodes.
 func ValidFailureCode(code string) bool { return slices.Contains(FailureCodes, code) }
@@ -213,6 +214,25 @@ func Retry(m Message, at, now time.Time) (Step, error) {
 	next := m
 	next.Attempts, next.NextAttemptAt, next.UpdatedAt = m.Attempts+1, &at, now
 	return Step{Message: next, FromStatus: m.Status, FromSequence: m.Sequence}, nil
+}
+
+// Requeue puts QUEUED message m back in the queue until `at` because the
+// upstream asked to slow down (throttling): the provider did not take the
+// message, so no attempt of its retry schedule is used, no status changes
+// and no event is emitted.
+func Requeue(m Message, at, now time.Time) (Step, error) {
+	if err := need(m, redcloud.MessageQueued, redcloud.MessageQueued, "a requeue"); err != nil {
+		return Step{}, err
+	}
+	next := m
+	next.NextAttemptAt, next.UpdatedAt = &at, now
+	return Step{Message: next, FromStatus: m.Status, FromSequence: m.Sequence}, nil
+}
+
+// Unrouted fails QUEUED message m NO_ROUTE without a provider attempt: its
+// sending number has no provider route and there is no default provider.
+func Unrouted(m Message, text string, now time.Time) (Step, error) {
+	return fail(m, redcloud.MessageQueued, "a missing route", redcloud.FailureNoRoute, text, m.Attempts, now)
 }
 
 // Rejected is the provider's final refusal of QUEUED message m: one

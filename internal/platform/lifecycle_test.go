@@ -100,6 +100,16 @@ var stepCases = []stepCase{
 		do: func(m platform.Message, now time.Time) (platform.Step, error) {
 			return platform.Retry(m, at.Add(time.Minute), now)
 		}},
+	// A throttled send goes back to the queue: no attempt, no event.
+	{name: "requeue", from: redcloud.MessageQueued, to: redcloud.MessageQueued,
+		do: func(m platform.Message, now time.Time) (platform.Step, error) {
+			return platform.Requeue(m, at.Add(time.Minute), now)
+		}},
+	{name: "unrouted", from: redcloud.MessageQueued, to: redcloud.MessageFailed, event: webhook.TypeFailed,
+		failure: redcloud.FailureNoRoute,
+		do: func(m platform.Message, now time.Time) (platform.Step, error) {
+			return platform.Unrouted(m, "number num_a has no provider route and there is no default provider", now)
+		}},
 	{name: "rejected", from: redcloud.MessageQueued, to: redcloud.MessageFailed, event: webhook.TypeFailed,
 		failure: redcloud.FailureInvalidDestination, attempted: true,
 		do: func(m platform.Message, now time.Time) (platform.Step, error) {
@@ -311,18 +321,20 @@ func TestStepCheck(t *testing.T) {
 
 func TestFailureCodes(t *testing.T) {
 	for _, c := range []string{"INVALID_DESTINATION", "CARRIER_REJECTED", "UNDELIVERABLE", "CONTENT_REJECTED",
-		"UPSTREAM_UNAVAILABLE", "EXPIRED", "SENDER_SUSPENDED", "NUMBER_UNASSIGNED", "RECIPIENT_OPTED_OUT"} {
+		"UPSTREAM_UNAVAILABLE", "EXPIRED", "SENDER_SUSPENDED", "NUMBER_UNASSIGNED", "RECIPIENT_OPTED_OUT", "NO_ROUTE"} {
 		if !platform.ValidFailureCode(c) {
 			t.Errorf("%s is not a failure code", c)
 		}
 	}
-	if len(platform.FailureCodes) != 9 {
-		t.Errorf("FailureCodes = %v, want the contract's 6 and the 3 withholding codes", platform.FailureCodes)
+	if len(platform.FailureCodes) != 10 {
+		t.Errorf("FailureCodes = %v, want the contract's 6, the 3 withholding codes and NO_ROUTE", platform.FailureCodes)
 	}
 	// A provider cannot claim a withholding code: it becomes CARRIER_REJECTED.
-	s, err := platform.Rejected(messageAt(redcloud.MessageQueued), redcloud.FailureSenderSuspended, "x", at)
-	if err != nil || s.Message.FailureCode != redcloud.FailureCarrierRejected {
-		t.Errorf("Rejected with SENDER_SUSPENDED: %v, %v; want CARRIER_REJECTED", s.Message.FailureCode, err)
+	for _, code := range []string{redcloud.FailureSenderSuspended, redcloud.FailureNoRoute} {
+		s, err := platform.Rejected(messageAt(redcloud.MessageQueued), code, "x", at)
+		if err != nil || s.Message.FailureCode != redcloud.FailureCarrierRejected {
+			t.Errorf("Rejected with %s: %v, %v; want CARRIER_REJECTED", code, s.Message.FailureCode, err)
+		}
 	}
 	for _, c := range []string{"", "invalid_destination", "FAILED"} {
 		if platform.ValidFailureCode(c) {

@@ -14,7 +14,9 @@ import (
 // as the provider's idempotency reference so that a provider that supports
 // it de-duplicates a send retried after an ambiguous failure.
 type Message struct {
-	ID          string
+	ID string
+	// NumberID is the sending number's numberId: its provider route.
+	NumberID    string
 	From, To    string
 	MessageType string
 	Text        string

@@ -61,7 +61,7 @@ func TestCLIDoctor(t *testing.T) {
 
 	r := cliWant(t, 0, env, "doctor", "--send-to", "+15551234567")
 	for _, want := range []string{"PASS  config", "PASS  token", "PASS  whoami", "WARN  webhooks", "PASS  number", "PASS  send", "PASS  delivery",
-		"DELIVERED", "0 failed", "ready to send"} {
+		"PASS  server", "DELIVERED", "0 failed", "ready to send"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("doctor lacks %q:\n%s", want, r)
 		}
@@ -71,7 +71,7 @@ func TestCLIDoctor(t *testing.T) {
 	}
 	var d cliDoctorJSON
 	cliJSON(t, cliWant(t, 0, env, "doctor", "--json", "--send-to", "+15551234567"), &d)
-	want := map[string]string{"config": "pass", "token": "pass", "whoami": "pass", "webhooks": "warn", "number": "pass", "send": "pass", "delivery": "pass"}
+	want := map[string]string{"config": "pass", "token": "pass", "whoami": "pass", "webhooks": "warn", "number": "pass", "send": "pass", "delivery": "pass", "server": "pass"}
 	if got := d.results(); !d.OK || len(got) != len(want) || d.Drills != nil {
 		t.Fatalf("doctor --json: %+v", d)
 	} else {
@@ -170,6 +170,9 @@ func TestCLISandboxOnlyOutsideSandbox(t *testing.T) {
 		Secret string `json:"clientSecret"`
 	}
 	cliJSON(t, cliWant(t, 0, nil, "admin", "client", "create", "--account", "acct_e2e", "--name", "E2E", "--id", "e2e_client", "--db", db, "--json"), &creds)
+	// A number without a provider route, and no default provider: its
+	// messages would fail NO_ROUTE, which doctor reports from /readyz.
+	cliWant(t, 0, nil, "admin", "number", "add", "--e164", "+15125550100", "--client", "e2e_client", "--db", db)
 	s := start(t, "--sandbox=false", "--db", db)
 	env := cliEnv(s.base, "RC_CLIENT_ID="+creds.ID, "RC_CLIENT_SECRET="+creds.Secret)
 
@@ -180,8 +183,13 @@ func TestCLISandboxOnlyOutsideSandbox(t *testing.T) {
 		!strings.Contains(d.Drills.Detail, "not a sandbox") {
 		t.Fatalf("doctor --drills outside the sandbox:\n%s", r)
 	}
-	if got := d.results(); got["token"] != "pass" || got["whoami"] != "pass" || got["number"] != "fail" {
+	if got := d.results(); got["token"] != "pass" || got["whoami"] != "pass" || got["number"] != "fail" || got["server"] != "warn" {
 		t.Errorf("checks outside the sandbox: %v", got)
+	}
+	for _, c := range d.Checks {
+		if c.Name == "server" && (!strings.Contains(c.Detail, "without a provider route: 1") || !strings.Contains(c.Detail, "NO_ROUTE")) {
+			t.Errorf("server check: %+v", c)
+		}
 	}
 	r = cliWant(t, 2, env, "listen", "--port", "0")
 	if !strings.Contains(r.stderr, "not a sandbox server") || !strings.Contains(r.stderr, "--no-register --secret") {
