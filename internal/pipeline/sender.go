@@ -94,7 +94,7 @@ func (p *Pipeline) sendOne(ctx context.Context, m platform.Message) {
 		case serr == nil:
 			step, err = platform.Sent(m, ref, now)
 		case permanent:
-			step, err = platform.Rejected(m, perm.Code, perm.Message, now)
+			step, err = platform.Rejected(m, perm.Code, perm.Message, perm.ProviderCode, now)
 		default:
 			step, err = p.retry(m, serr, now)
 		}
@@ -234,7 +234,7 @@ func (s sink) Receipt(ctx context.Context, r provider.Receipt) error {
 	if r.Delivered {
 		step, err = platform.Delivered(m, now)
 	} else {
-		step, err = platform.Undelivered(m, r.FailureCode, r.FailureText, now)
+		step, err = platform.Undelivered(m, r.FailureCode, r.FailureText, r.ProviderCode, now)
 	}
 	if err != nil {
 		p.log.Error("receipt refused by the lifecycle", "messageId", m.ID, "status", m.Status, "err", err)

@@ -103,12 +103,12 @@ var stepCases = []stepCase{
 	{name: "rejected", from: redcloud.MessageQueued, to: redcloud.MessageFailed, event: webhook.TypeFailed,
 		failure: redcloud.FailureInvalidDestination, attempted: true,
 		do: func(m platform.Message, now time.Time) (platform.Step, error) {
-			return platform.Rejected(m, redcloud.FailureInvalidDestination, "no such number", now)
+			return platform.Rejected(m, redcloud.FailureInvalidDestination, "no such number", "", now)
 		}},
 	{name: "rejected with a code outside the contract", from: redcloud.MessageQueued, to: redcloud.MessageFailed,
 		event: webhook.TypeFailed, failure: redcloud.FailureCarrierRejected, attempted: true,
 		do: func(m platform.Message, now time.Time) (platform.Step, error) {
-			return platform.Rejected(m, "ESME_RINVDSTADR", "no such number", now)
+			return platform.Rejected(m, "ESME_RINVDSTADR", "no such number", "command_status 0x0000000B", now)
 		}},
 	{name: "exhausted", from: redcloud.MessageQueued, to: redcloud.MessageFailed, event: webhook.TypeFailed,
 		failure: redcloud.FailureUpstreamUnavailable, attempted: true,
@@ -131,12 +131,12 @@ var stepCases = []stepCase{
 	{name: "undelivered", from: redcloud.MessageSent, to: redcloud.MessageFailed, event: webhook.TypeFailed,
 		failure: redcloud.FailureCarrierRejected, ref: "sbx_1",
 		do: func(m platform.Message, now time.Time) (platform.Step, error) {
-			return platform.Undelivered(m, redcloud.FailureCarrierRejected, "carrier rejected", now)
+			return platform.Undelivered(m, redcloud.FailureCarrierRejected, "carrier rejected", "stat:REJECTD err:002", now)
 		}},
 	{name: "undelivered without a code", from: redcloud.MessageSent, to: redcloud.MessageFailed, event: webhook.TypeFailed,
 		failure: redcloud.FailureUndeliverable, ref: "sbx_1",
 		do: func(m platform.Message, now time.Time) (platform.Step, error) {
-			return platform.Undelivered(m, "", "no route", now)
+			return platform.Undelivered(m, "", "no route", "", now)
 		}},
 }
 
@@ -320,7 +320,7 @@ func TestFailureCodes(t *testing.T) {
 		t.Errorf("FailureCodes = %v, want the contract's 6 and the 3 withholding codes", platform.FailureCodes)
 	}
 	// A provider cannot claim a withholding code: it becomes CARRIER_REJECTED.
-	s, err := platform.Rejected(messageAt(redcloud.MessageQueued), redcloud.FailureSenderSuspended, "x", at)
+	s, err := platform.Rejected(messageAt(redcloud.MessageQueued), redcloud.FailureSenderSuspended, "x", "", at)
 	if err != nil || s.Message.FailureCode != redcloud.FailureCarrierRejected {
 		t.Errorf("Rejected with SENDER_SUSPENDED: %v, %v; want CARRIER_REJECTED", s.Message.FailureCode, err)
 	}
