@@ -185,7 +185,7 @@ func TestThrottle(t *testing.T) {
 func TestLongText(t *testing.T) {
 	t.Parallel()
 	long := strings.Repeat("0123456789", 30) + "end" // 303 septets: 2 parts
-	ucs := strings.Repeat("жё", 40)                // 80 units: 2 parts
+	ucs := strings.Repeat("жё", 40)                  // 80 units: 2 parts
 	for _, mode := range []string{"udh", "sar", "payload"} {
 		t.Run(mode, func(t *testing.T) {
 			t.Parallel()
@@ -299,4 +299,3 @@ func TestRetrySubmitsMissingParts(t *testing.T) {
 		t.Error("a throttled part's resend counted as a possible duplicate")
 	}
 }
-
