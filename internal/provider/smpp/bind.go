@@ -168,6 +168,8 @@ func (p *Provider) connect(ctx context.Context, index int) (*session, error) {
 		return nil, err
 	}
 	s := newSession(p, index, conn)
+	// Stop does not wait out the bind's read deadline.
+	defer context.AfterFunc(ctx, func() { s.close(ctx.Err()) })()
 	req := pdu.NewBindRequest(pdu.Transceiver)
 	req.SystemID, req.Password, req.SystemType = p.cfg.SystemID, p.cfg.Password, p.cfg.SystemType
 	req.InterfaceVersion = data.SMPP_V34

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redcloud-core/redcloud/internal/provider"
 	"github.com/redcloud-core/redcloud/internal/provider/smpp"
 	"github.com/redcloud-core/redcloud/test/smsc"
 )
@@ -113,5 +114,39 @@ func TestReceiptStoreFailure(t *testing.T) {
 	}
 	if got := e.sink.receiptsFor(m.ID); len(got) != 0 {
 		t.Errorf("a receipt that was not stored reached the platform: %+v", got)
+	}
+}
+
+// TestReceiptOnAnotherProcess: the receipt of a message one process sent
+// arrives at another (the first stopped meanwhile); the lookup goes
+// through the database, so the second reports it.
+func TestReceiptOnAnotherProcess(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil, smsc.WithReceiptDelay(700*time.Millisecond))
+	e.waitBound(1)
+	m := msg("+15551250030", "hi")
+	e.mustSend(m)
+	e.prov.Stop() // process A goes away before the receipt
+
+	other := newSink()
+	other.markSent(m.ID)
+	cfg := e.cfg
+	cfg.OnBindState = nil
+	b, err := smpp.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Start(context.Background(), other); err != nil {
+		t.Fatal(err)
+	}
+	defer b.Stop()
+	var got []provider.Receipt
+	eventually(t, 10*time.Second, func() bool { got = other.receiptsFor(m.ID); return len(got) == 1 },
+		func() string { return "process B got no receipt" })
+	if !got[0].Delivered {
+		t.Errorf("receipt %+v", got[0])
+	}
+	if n := len(e.sink.receiptsFor(m.ID)); n != 0 {
+		t.Errorf("the stopped process reported %d receipts", n)
 	}
 }

@@ -267,6 +267,7 @@ func (s *session) serve(ctx context.Context) error {
 	interval := s.p.cfg.EnquireLink
 	tick := time.NewTicker(max(interval/4, 5*time.Millisecond))
 	defer tick.Stop()
+	var probed time.Time
 	for {
 		select {
 		case <-s.closed:
@@ -278,8 +279,9 @@ func (s *session) serve(ctx context.Context) error {
 			s.close(errLinkClosed)
 			return nil
 		case <-tick.C:
-			idle := s.p.cfg.Now().Sub(time.Unix(0, s.lastRead.Load()))
-			if idle >= interval {
+			now := s.p.cfg.Now()
+			if now.Sub(time.Unix(0, s.lastRead.Load())) >= interval && now.Sub(probed) >= interval {
+				probed = now
 				s.enquire()
 			}
 		}

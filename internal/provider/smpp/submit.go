@@ -223,7 +223,15 @@ func (p *Provider) await(b *bind, s *session, sub *submit, seq int32, ch <-chan 
 			sub.smscID = normalizeID(resp.MessageID)
 		}
 	case <-s.closed:
-		sub.err = fmt.Errorf("smpp: link lost with part %d unanswered: %w", sub.key.no, s.err)
+		select {
+		case r := <-ch: // answered just before the link ended
+			sub.answered, sub.status = true, r.hdr.CommandStatus
+			if resp, ok := r.pdu.(*pdu.SubmitSMResp); ok {
+				sub.smscID = normalizeID(resp.MessageID)
+			}
+		default:
+			sub.err = fmt.Errorf("smpp: link lost with part %d unanswered: %w", sub.key.no, s.err)
+		}
 	case <-timer.C:
 		err := fmt.Errorf("smpp: submit_sm unanswered for %s", p.cfg.ResponseTimeout)
 		s.close(err) // an SMSC that stopped answering: rebind
@@ -231,14 +239,14 @@ func (p *Provider) await(b *bind, s *session, sub *submit, seq int32, ch <-chan 
 	}
 	s.win.forget(seq)
 	s.win.release()
-	p.settle(b, sub, parts)
+	p.settle(b, s, sub, parts)
 	p.forgetInflight(sub)
 	close(sub.done)
 }
 
 // settle acts on a submit's outcome: records the id, pauses a throttled
 // bind, raises the source-address alert, counts.
-func (p *Provider) settle(b *bind, sub *submit, parts int) {
+func (p *Provider) settle(b *bind, s *session, sub *submit, parts int) {
 	name := p.cfg.Name
 	if !sub.answered {
 		p.cfg.Metrics.Add(name, CounterSubmitUnanswered, 1)
@@ -274,6 +282,11 @@ func (p *Provider) settle(b *bind, sub *submit, parts int) {
 		}
 	default:
 		p.cfg.Metrics.Add(name, CounterSubmitFailed, 1)
+		if sub.status == data.ESME_RINVBNDSTS {
+			// The SMSC no longer takes this link for bound: every submit
+			// on it would fail the same way. Bind again.
+			s.close(fmt.Errorf("smpp: the SMSC answered %s", statusName(sub.status)))
+		}
 	}
 }
 
