@@ -132,7 +132,7 @@ func (p *Provider) reportLoop(ctx context.Context) {
 // (counted), old parts and outcomes, inbound parts that never completed,
 // and stale notes of unanswered submits.
 func (p *Provider) janitor(ctx context.Context) {
-	every := min(time.Minute, p.cfg.ReassemblyTimeout/2)
+	every := max(min(time.Minute, p.cfg.ReassemblyTimeout/2), 10*time.Millisecond)
 	t := time.NewTicker(every)
 	defer t.Stop()
 	var lastPrune time.Time

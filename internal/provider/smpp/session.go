@@ -299,14 +299,18 @@ func (s *session) enquire() {
 	}
 }
 
+// drainWait bounds how long Stop waits for the answers to submits in
+// flight: an SMSC answers in milliseconds, and a shutdown must end.
+const drainWait = 10 * time.Second
+
 // unbind ends the link gracefully for Stop: no new submits, the answers of
-// those in flight are awaited (up to ResponseTimeout), then unbind is sent
-// and its answer awaited (up to BindTimeout).
+// those in flight are awaited (up to ResponseTimeout, at most drainWait),
+// then unbind is sent and its answer awaited (up to BindTimeout).
 func (s *session) unbind() {
 	s.wmu.Lock()
 	s.draining = true
 	s.wmu.Unlock()
-	deadline := time.Now().Add(s.p.cfg.ResponseTimeout)
+	deadline := time.Now().Add(min(s.p.cfg.ResponseTimeout, drainWait))
 	for s.win.inFlight() > 0 && time.Now().Before(deadline) && !s.isClosed() {
 		time.Sleep(5 * time.Millisecond)
 	}
