@@ -101,6 +101,10 @@ type Failure struct {
 	// recipient on the caller's opt-out list. Empty when absent.
 	Reason  string `json:"reason,omitempty"`
 	Message string `json:"message"`
+	// ProviderCode [extension] is the upstream's raw status where a real
+	// provider gave one: an SMPP receipt's "stat:UNDELIV err:001" or a
+	// submit_sm_resp's "command_status 0x0000000B". Empty when absent.
+	ProviderCode string `json:"providerCode,omitempty"`
 }
 
 // Message is the body of GET /api/core/messages/{messageId}, and an entry

@@ -93,11 +93,31 @@ func Segments(text string) SegmentInfo {
 			info.NonGSMCharacters = append(info.NonGSMCharacters, string(r))
 		}
 	}
-	cost, single, limit := gsmCost, GSM7SingleLimit, GSM7PartLimit
 	if len(info.NonGSMCharacters) > 0 {
 		info.Encoding = EncodingUCS2
-		cost, single, limit = utf16Cost, UCS2SingleLimit, UCS2PartLimit
+		return split(info, text, utf16Cost, UCS2SingleLimit, UCS2PartLimit)
 	}
+	return split(info, text, gsmCost, GSM7SingleLimit, GSM7PartLimit)
+}
+
+// SegmentsUCS2 is Segments with UCS-2 forced: the parts a GSM-7 text takes
+// when the link that carries it cannot express one of its characters in
+// its 8-bit default alphabet (an SMSC whose data_coding 0 is Latin-1 has no
+// Δ or €) and it travels as UCS-2 instead. A text Segments already puts in
+// UCS-2 gets the same parts.
+func SegmentsUCS2(text string) SegmentInfo {
+	info := Segments(text)
+	if info.Encoding == EncodingUCS2 {
+		return info
+	}
+	info.Encoding = EncodingUCS2
+	return split(info, text, utf16Cost, UCS2SingleLimit, UCS2PartLimit)
+}
+
+// split fills info's parts: one part up to single units, else parts of at
+// most limit units, never splitting a character.
+func split(info SegmentInfo, text string, cost func(rune) int, single, limit int) SegmentInfo {
+	info.Parts = nil
 	total := 0
 	for _, r := range text {
 		total += cost(r)

@@ -106,3 +106,29 @@ func prefix(s string) string {
 	}
 	return s
 }
+
+// TestSegmentsUCS2: a GSM-7 text forced to UCS-2 splits by UTF-16 units;
+// a UCS-2 text keeps its parts.
+func TestSegmentsUCS2(t *testing.T) {
+	for _, tc := range []struct {
+		text  string
+		units []int
+	}{
+		{strings.Repeat("a", 70), []int{70}},
+		{strings.Repeat("a", 71), []int{67, 4}},
+		{strings.Repeat("€", 80), []int{67, 13}}, // 160 septets in GSM-7, 80 units here
+		{"ça", []int{2}},
+		{strings.Repeat("a", 66) + "😜" + strings.Repeat("a", 66), []int{66, 67, 1}},
+	} {
+		info := redcloud.SegmentsUCS2(tc.text)
+		var got []int
+		var joined strings.Builder
+		for _, p := range info.Parts {
+			got = append(got, p.Units)
+			joined.WriteString(p.Text)
+		}
+		if info.Encoding != redcloud.EncodingUCS2 || !slices.Equal(got, tc.units) || info.Segments != len(tc.units) || joined.String() != tc.text {
+			t.Errorf("SegmentsUCS2(%q…) = %s %v (%d segments), want UCS-2 %v", prefix(tc.text), info.Encoding, got, info.Segments, tc.units)
+		}
+	}
+}

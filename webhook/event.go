@@ -88,6 +88,10 @@ type Failure struct {
 	Code string `json:"code"`
 	// Message is a human-readable description.
 	Message string `json:"message"`
+	// ProviderCode [extension] is the upstream's raw status where a real
+	// provider gave one (SMPP "stat:UNDELIV err:001" or a command_status);
+	// absent from the body when empty.
+	ProviderCode string `json:"providerCode,omitempty"`
 }
 
 // IsTerminal reports whether no further event will follow for the event's

@@ -148,7 +148,10 @@ func serve(ctx context.Context, o serveOptions) error {
 	providers, err := router.New(router.Config{
 		Store: db, Sandbox: sandbox.New(o.sandboxDelay, sandbox.WithFailureRate(o.sandboxFailureRate)), SandboxMode: o.sandbox,
 		Logger: log, Metrics: mx,
-		SMPP: func(smpp.Config) (provider.Provider, error) { return nil, router.ErrSMPPNotBuiltIn }, // SMPP FACTORY: wire smpp.New here
+		SMPP: func(c smpp.Config) (provider.Provider, error) {
+			c.Store, c.Metrics = db, mx
+			return smpp.New(c)
+		},
 	})
 	if err != nil {
 		return err

@@ -213,7 +213,7 @@ func wireMessage(m platform.Message, events []platform.Event) redcloud.Message {
 		out.MediaURLs = []string{}
 	}
 	if m.FailureCode != "" {
-		out.Failure = &redcloud.Failure{Code: m.FailureCode, Message: m.FailureMessage}
+		out.Failure = &redcloud.Failure{Code: m.FailureCode, Message: m.FailureMessage, ProviderCode: m.FailureProviderCode}
 	}
 	for _, e := range events {
 		out.Events = append(out.Events, redcloud.MessageEvent{

@@ -23,6 +23,7 @@ type Metrics struct {
 	deliveryLatency prometheus.Histogram
 	throttled       prometheus.Counter
 	binds           *prometheus.GaugeVec
+	smpp            *prometheus.CounterVec
 }
 
 // QueueDepth reports the work waiting (store.DB.QueueDepth).
@@ -58,8 +59,12 @@ func New(depth QueueDepth) *Metrics {
 		binds: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "redcloud_provider_binds", Help: "SMPP binds of this process by provider and state (bound, connecting, failed).",
 		}, []string{"provider", "state"}),
+		smpp: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "redcloud_smpp_events_total",
+			Help: "SMPP link events by provider and event: submits, submit_ok, submit_throttled, submit_rejected, submit_failed, submit_unanswered, possible_duplicates, source_address_rejected, receipts, receipts_held, receipts_unparsed, receipts_dropped, reports_dropped, inbound, inbound_dropped, ….",
+		}, []string{"provider", "event"}),
 	}
-	m.reg.MustRegister(m.requests, m.accepted, m.messages, m.attempts, m.attemptLatency, m.deliveryLatency, m.throttled, m.binds,
+	m.reg.MustRegister(m.requests, m.accepted, m.messages, m.attempts, m.attemptLatency, m.deliveryLatency, m.throttled, m.binds, m.smpp,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if depth != nil {
 		cached := &depthCache{depth: depth, ttl: depthTTL, now: time.Now}
@@ -115,6 +120,11 @@ func (m *Metrics) ProviderBinds(counts map[string]map[string]int) {
 			m.binds.WithLabelValues(p, st).Set(float64(n))
 		}
 	}
+}
+
+// Add counts n SMPP link events of provider (smpp.Metrics).
+func (m *Metrics) Add(provider, event string, n int) {
+	m.smpp.WithLabelValues(provider, event).Add(float64(n))
 }
 
 // DeliveryLatency observes event-to-delivered time.

@@ -41,7 +41,7 @@ func TestPrune(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	failed, err := platform.Undelivered(pmsg, redcloud.FailureUndeliverable, "undeliverable", now)
+	failed, err := platform.Undelivered(pmsg, redcloud.FailureUndeliverable, "undeliverable", "", now)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -97,7 +97,7 @@ func (p *Pipeline) sendOne(ctx context.Context, m platform.Message) {
 		case permanent && perm.Code == redcloud.FailureNoRoute:
 			step, err = platform.Unrouted(m, perm.Message, now)
 		case permanent:
-			step, err = platform.Rejected(m, perm.Code, perm.Message, now)
+			step, err = platform.Rejected(m, perm.Code, perm.Message, perm.ProviderCode, now)
 		case throttled:
 			step, err = p.requeue(m, throttle, now)
 		default:
@@ -263,7 +263,7 @@ func (s sink) Receipt(ctx context.Context, r provider.Receipt) error {
 	if r.Delivered {
 		step, err = platform.Delivered(m, now)
 	} else {
-		step, err = platform.Undelivered(m, r.FailureCode, r.FailureText, now)
+		step, err = platform.Undelivered(m, r.FailureCode, r.FailureText, r.ProviderCode, now)
 	}
 	if err != nil {
 		p.log.Error("receipt refused by the lifecycle", "messageId", m.ID, "status", m.Status, "err", err)

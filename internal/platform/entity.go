@@ -100,13 +100,16 @@ type Message struct {
 	Status            string
 	FailureCode       string
 	FailureMessage    string
-	ProviderRef       string
-	Sequence          int64 // sequence of the last event
-	Attempts          int
-	NextAttemptAt     *time.Time
-	ExpiresAt         time.Time
-	CreatedAt         time.Time
-	UpdatedAt         time.Time
+	// FailureProviderCode is the upstream's raw status of a provider
+	// refusal or failure receipt ("" when it gave none): failure.providerCode.
+	FailureProviderCode string
+	ProviderRef         string
+	Sequence            int64 // sequence of the last event
+	Attempts            int
+	NextAttemptAt       *time.Time
+	ExpiresAt           time.Time
+	CreatedAt           time.Time
+	UpdatedAt           time.Time
 
 	// Encoding, Segments and NonGSMCharacters are how an SMS text travels
 	// (redcloud.Segments), fixed when the message is stored: "" (null on

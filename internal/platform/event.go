@@ -18,7 +18,7 @@ func NewLifecycleEvent(m Message, typ string, now time.Time) Event {
 		ProviderMessageRef: m.ProviderRef, Terminal: Terminal(m.Status),
 	}
 	if typ == webhook.TypeFailed {
-		ev.Failure = &webhook.Failure{Code: m.FailureCode, Message: m.FailureMessage}
+		ev.Failure = &webhook.Failure{Code: m.FailureCode, Message: m.FailureMessage, ProviderCode: m.FailureProviderCode}
 	}
 	return eventRow(ev)
 }

@@ -182,3 +182,41 @@ func TestNewLifecycleEventFailed(t *testing.T) {
 		t.Errorf("empty externalReference not sent as null: %s", e.Body)
 	}
 }
+
+// TestFailureProviderCode: a provider's raw status reaches failure.providerCode
+// of the message.failed body; absent when the provider gave none.
+func TestFailureProviderCode(t *testing.T) {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	sent := platform.Message{ID: "msg_x", APIClientID: "rc_a", NumberID: "num_a", From: "+15551234567", To: "+15551230000",
+		MessageType: "SMS", Status: redcloud.MessageSent, Sequence: 2, ProviderRef: "5f2a"}
+	s, err := platform.Undelivered(sent, redcloud.FailureUndeliverable, "undeliverable", "stat:UNDELIV err:001", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Message.FailureProviderCode != "stat:UNDELIV err:001" {
+		t.Errorf("message providerCode = %q", s.Message.FailureProviderCode)
+	}
+	if !bytes.Contains(s.Event.Body, []byte(`"providerCode":"stat:UNDELIV err:001"`)) {
+		t.Errorf("body lacks providerCode: %s", s.Event.Body)
+	}
+	queued := sent
+	queued.Status, queued.Sequence = redcloud.MessageQueued, 1
+	s, err = platform.Rejected(queued, redcloud.FailureInvalidDestination, "bad number", "command_status 0x0000000B", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := webhook.ParseEvent(s.Event.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Failure == nil || ev.Failure.ProviderCode != "command_status 0x0000000B" || ev.Failure.Code != redcloud.FailureInvalidDestination {
+		t.Errorf("failure = %+v", ev.Failure)
+	}
+	s, err = platform.Expired(queued, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(s.Event.Body, []byte("providerCode")) {
+		t.Errorf("providerCode present without a provider status: %s", s.Event.Body)
+	}
+}

@@ -232,14 +232,15 @@ func Requeue(m Message, at, now time.Time) (Step, error) {
 // Unrouted fails QUEUED message m NO_ROUTE without a provider attempt: its
 // sending number has no provider route and there is no default provider.
 func Unrouted(m Message, text string, now time.Time) (Step, error) {
-	return fail(m, redcloud.MessageQueued, "a missing route", redcloud.FailureNoRoute, text, m.Attempts, now)
+	return fail(m, redcloud.MessageQueued, "a missing route", redcloud.FailureNoRoute, text, "", m.Attempts, now)
 }
 
 // Rejected is the provider's final refusal of QUEUED message m: one
 // provider attempt, FAILED with the provider's code (CARRIER_REJECTED when
-// it is not a contract code).
-func Rejected(m Message, code, text string, now time.Time) (Step, error) {
-	return fail(m, redcloud.MessageQueued, "a provider refusal", failureCode(code, redcloud.FailureCarrierRejected), text, m.Attempts+1, now)
+// it is not a contract code), and the provider's raw status as
+// failure.providerCode ("" when it gave none).
+func Rejected(m Message, code, text, providerCode string, now time.Time) (Step, error) {
+	return fail(m, redcloud.MessageQueued, "a provider refusal", failureCode(code, redcloud.FailureCarrierRejected), text, providerCode, m.Attempts+1, now)
 }
 
 // Exhausted fails QUEUED message m UPSTREAM_UNAVAILABLE: its last provider
@@ -247,14 +248,14 @@ func Rejected(m Message, code, text string, now time.Time) (Step, error) {
 func Exhausted(m Message, now time.Time) (Step, error) {
 	attempts := m.Attempts + 1
 	return fail(m, redcloud.MessageQueued, "running out of retries", redcloud.FailureUpstreamUnavailable,
-		"provider unavailable after "+strconv.Itoa(attempts)+" attempts", attempts, now)
+		"provider unavailable after "+strconv.Itoa(attempts)+" attempts", "", attempts, now)
 }
 
 // Expired fails QUEUED message m EXPIRED: the provider did not accept it
 // within its validity period. No provider attempt is made.
 func Expired(m Message, now time.Time) (Step, error) {
 	return fail(m, redcloud.MessageQueued, "expiry", redcloud.FailureExpired,
-		"no provider acceptance within the validity period", m.Attempts, now)
+		"no provider acceptance within the validity period", "", m.Attempts, now)
 }
 
 // Withheld fails QUEUED message m without a provider attempt because its
@@ -265,14 +266,14 @@ func Withheld(m Message, code, text string, now time.Time) (Step, error) {
 	if code != redcloud.FailureSenderSuspended && code != redcloud.FailureNumberUnassigned {
 		return Step{}, fmt.Errorf("withhold message %s: %q is not a withholding code", m.ID, code)
 	}
-	return fail(m, redcloud.MessageQueued, "withholding", code, text, m.Attempts, now)
+	return fail(m, redcloud.MessageQueued, "withholding", code, text, "", m.Attempts, now)
 }
 
 // OptedOut fails QUEUED message m without a provider attempt because its
 // recipient is on its API client's opt-out list: RECIPIENT_OPTED_OUT.
 func OptedOut(m Message, now time.Time) (Step, error) {
 	return fail(m, redcloud.MessageQueued, "an opt-out", redcloud.FailureRecipientOptedOut,
-		"the recipient opted out after the message was accepted", m.Attempts, now)
+		"the recipient opted out after the message was accepted", "", m.Attempts, now)
 }
 
 // SenderBlock says why message m may not go to the provider now, from its
@@ -303,18 +304,19 @@ func Delivered(m Message, now time.Time) (Step, error) {
 
 // Undelivered is a failure receipt for SENT message m: FAILED with the
 // carrier's code (UNDELIVERABLE when it gave none or one outside the
-// contract).
-func Undelivered(m Message, code, text string, now time.Time) (Step, error) {
-	return fail(m, redcloud.MessageSent, "a receipt", failureCode(code, redcloud.FailureUndeliverable), text, m.Attempts, now)
+// contract), with the carrier's raw status as failure.providerCode ("" when
+// it gave none).
+func Undelivered(m Message, code, text, providerCode string, now time.Time) (Step, error) {
+	return fail(m, redcloud.MessageSent, "a receipt", failureCode(code, redcloud.FailureUndeliverable), text, providerCode, m.Attempts, now)
 }
 
 // fail moves m, which cause applies to only in status from, to FAILED.
-func fail(m Message, from, cause, code, text string, attempts int, now time.Time) (Step, error) {
+func fail(m Message, from, cause, code, text, providerCode string, attempts int, now time.Time) (Step, error) {
 	if err := need(m, from, redcloud.MessageFailed, cause); err != nil {
 		return Step{}, err
 	}
 	return advance(m, redcloud.MessageFailed, now, func(n *Message) {
-		n.FailureCode, n.FailureMessage, n.Attempts = code, text, attempts
+		n.FailureCode, n.FailureMessage, n.FailureProviderCode, n.Attempts = code, text, providerCode, attempts
 	})
 }
 

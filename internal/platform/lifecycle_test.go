@@ -113,12 +113,12 @@ var stepCases = []stepCase{
 	{name: "rejected", from: redcloud.MessageQueued, to: redcloud.MessageFailed, event: webhook.TypeFailed,
 		failure: redcloud.FailureInvalidDestination, attempted: true,
 		do: func(m platform.Message, now time.Time) (platform.Step, error) {
-			return platform.Rejected(m, redcloud.FailureInvalidDestination, "no such number", now)
+			return platform.Rejected(m, redcloud.FailureInvalidDestination, "no such number", "", now)
 		}},
 	{name: "rejected with a code outside the contract", from: redcloud.MessageQueued, to: redcloud.MessageFailed,
 		event: webhook.TypeFailed, failure: redcloud.FailureCarrierRejected, attempted: true,
 		do: func(m platform.Message, now time.Time) (platform.Step, error) {
-			return platform.Rejected(m, "ESME_RINVDSTADR", "no such number", now)
+			return platform.Rejected(m, "ESME_RINVDSTADR", "no such number", "command_status 0x0000000B", now)
 		}},
 	{name: "exhausted", from: redcloud.MessageQueued, to: redcloud.MessageFailed, event: webhook.TypeFailed,
 		failure: redcloud.FailureUpstreamUnavailable, attempted: true,
@@ -141,12 +141,12 @@ var stepCases = []stepCase{
 	{name: "undelivered", from: redcloud.MessageSent, to: redcloud.MessageFailed, event: webhook.TypeFailed,
 		failure: redcloud.FailureCarrierRejected, ref: "sbx_1",
 		do: func(m platform.Message, now time.Time) (platform.Step, error) {
-			return platform.Undelivered(m, redcloud.FailureCarrierRejected, "carrier rejected", now)
+			return platform.Undelivered(m, redcloud.FailureCarrierRejected, "carrier rejected", "stat:REJECTD err:002", now)
 		}},
 	{name: "undelivered without a code", from: redcloud.MessageSent, to: redcloud.MessageFailed, event: webhook.TypeFailed,
 		failure: redcloud.FailureUndeliverable, ref: "sbx_1",
 		do: func(m platform.Message, now time.Time) (platform.Step, error) {
-			return platform.Undelivered(m, "", "no route", now)
+			return platform.Undelivered(m, "", "no route", "", now)
 		}},
 }
 
@@ -331,7 +331,7 @@ func TestFailureCodes(t *testing.T) {
 	}
 	// A provider cannot claim a withholding code: it becomes CARRIER_REJECTED.
 	for _, code := range []string{redcloud.FailureSenderSuspended, redcloud.FailureNoRoute} {
-		s, err := platform.Rejected(messageAt(redcloud.MessageQueued), code, "x", at)
+		s, err := platform.Rejected(messageAt(redcloud.MessageQueued), code, "x", "", at)
 		if err != nil || s.Message.FailureCode != redcloud.FailureCarrierRejected {
 			t.Errorf("Rejected with %s: %v, %v; want CARRIER_REJECTED", code, s.Message.FailureCode, err)
 		}

@@ -21,12 +21,12 @@ func insertMessage(ctx context.Context, x q, m platform.Message) error {
 	_, err := x.exec(ctx, `INSERT INTO messages (id, api_client_id, number_id, direction, from_e164, to_e164,
 		message_type, text, media_urls, external_reference, idempotency_key, status, failure_code, failure_message,
 		provider_ref, sequence, attempts, next_attempt_at, expires_at, created_at, updated_at,
-		encoding, segments, non_gsm_characters, keyword_reply)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		encoding, segments, non_gsm_characters, keyword_reply, failure_provider_code)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		m.ID, m.APIClientID, m.NumberID, m.Direction, m.From, m.To, m.MessageType, m.Text, string(media),
 		m.ExternalReference, m.IdempotencyKey, m.Status, m.FailureCode, m.FailureMessage, m.ProviderRef,
 		m.Sequence, m.Attempts, next, ms(m.ExpiresAt), ms(m.CreatedAt), ms(m.UpdatedAt),
-		m.Encoding, m.Segments, string(nonGSM), b2i(m.KeywordReply))
+		m.Encoding, m.Segments, string(nonGSM), b2i(m.KeywordReply), m.FailureProviderCode)
 	if err != nil {
 		return fmt.Errorf("insert message: %w", err)
 	}
@@ -35,7 +35,8 @@ func insertMessage(ctx context.Context, x q, m platform.Message) error {
 
 const messageColumns = `id, api_client_id, number_id, direction, from_e164, to_e164, message_type, text, media_urls,
 	external_reference, idempotency_key, status, failure_code, failure_message, provider_ref, sequence, attempts,
-	next_attempt_at, expires_at, created_at, updated_at, encoding, segments, non_gsm_characters, keyword_reply`
+	next_attempt_at, expires_at, created_at, updated_at, encoding, segments, non_gsm_characters, keyword_reply,
+	failure_provider_code`
 
 func scanMessage(row interface{ Scan(...any) error }) (platform.Message, error) {
 	var m platform.Message
@@ -44,7 +45,8 @@ func scanMessage(row interface{ Scan(...any) error }) (platform.Message, error) 
 	var expires, created, updated, reply int64
 	err := row.Scan(&m.ID, &m.APIClientID, &m.NumberID, &m.Direction, &m.From, &m.To, &m.MessageType, &m.Text, &media,
 		&m.ExternalReference, &m.IdempotencyKey, &m.Status, &m.FailureCode, &m.FailureMessage, &m.ProviderRef,
-		&m.Sequence, &m.Attempts, &next, &expires, &created, &updated, &m.Encoding, &m.Segments, &nonGSM, &reply)
+		&m.Sequence, &m.Attempts, &next, &expires, &created, &updated, &m.Encoding, &m.Segments, &nonGSM, &reply,
+		&m.FailureProviderCode)
 	if err != nil {
 		return m, err
 	}

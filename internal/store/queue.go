@@ -101,10 +101,10 @@ func applyTransition(ctx context.Context, x q, t Transition) (bool, error) {
 	if m.NextAttemptAt != nil {
 		next = ms(*m.NextAttemptAt)
 	}
-	query := `UPDATE messages SET status = ?, provider_ref = ?, failure_code = ?, failure_message = ?, sequence = ?,
-		attempts = ?, next_attempt_at = ?, lease_owner = NULL, lease_until = NULL, updated_at = ?
+	query := `UPDATE messages SET status = ?, provider_ref = ?, failure_code = ?, failure_message = ?, failure_provider_code = ?,
+		sequence = ?, attempts = ?, next_attempt_at = ?, lease_owner = NULL, lease_until = NULL, updated_at = ?
 		WHERE id = ? AND status = ? AND sequence = ?`
-	args := []any{m.Status, m.ProviderRef, m.FailureCode, m.FailureMessage, m.Sequence, m.Attempts, next,
+	args := []any{m.Status, m.ProviderRef, m.FailureCode, m.FailureMessage, m.FailureProviderCode, m.Sequence, m.Attempts, next,
 		ms(m.UpdatedAt), m.ID, t.FromStatus, t.FromSequence}
 	if t.LeaseOwner != "" {
 		query += ` AND lease_owner = ?`
