@@ -123,12 +123,16 @@ func IsPostgres(dsn string) bool {
 }
 
 func (db *DB) openPostgres(dsn string) error {
+	dsn, pool, err := poolSize(dsn)
+	if err != nil {
+		return fmt.Errorf("open postgres: %w", err)
+	}
 	d, err := sql.Open("pgx", dsn)
 	if err != nil {
 		return fmt.Errorf("open postgres: %w", err)
 	}
-	d.SetMaxOpenConns(48) // 24 committers and the readers beside them
-	d.SetMaxIdleConns(48)
+	d.SetMaxOpenConns(pool) // committers and the readers beside them
+	d.SetMaxIdleConns(pool)
 	d.SetConnMaxIdleTime(5 * time.Minute)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -137,6 +141,7 @@ func (db *DB) openPostgres(dsn string) error {
 		return fmt.Errorf("open postgres: %w", err)
 	}
 	db.write, db.read, db.dialect = d, d, postgresDialect
+	db.dialect.committers = min(postgresDialect.committers, max(1, pool/2))
 	return nil
 }
 

@@ -1,8 +1,10 @@
 package store
 
 import (
+	"fmt"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -52,4 +54,28 @@ func redactQuery(raw string) string {
 		}
 	}
 	return strings.Join(params, "&")
+}
+
+// defaultPoolSize is a PostgreSQL store's connections when the DSN does not
+// say: room for its committers and the reads beside them.
+const defaultPoolSize = 48
+
+// poolSize takes the store's own pool_max_conns parameter out of a
+// postgres:// DSN (pgx would send it to the server as a setting, which
+// refuses it) and returns the DSN without it and the pool size. Several
+// processes on one database must share its max_connections (100 by
+// default): three at 48 each can exhaust it.
+func poolSize(dsn string) (string, int, error) {
+	u, err := url.Parse(dsn)
+	if err != nil || !u.Query().Has("pool_max_conns") {
+		return dsn, defaultPoolSize, nil
+	}
+	q := u.Query()
+	n, err := strconv.Atoi(q.Get("pool_max_conns"))
+	if err != nil || n < 2 || n > 1000 {
+		return "", 0, fmt.Errorf("pool_max_conns=%q: want a whole number from 2 to 1000", q.Get("pool_max_conns"))
+	}
+	q.Del("pool_max_conns")
+	u.RawQuery = q.Encode()
+	return u.String(), n, nil
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http/httptest"
+	"net/url"
 	"sync"
 	"testing"
 	"time"
@@ -21,7 +22,10 @@ import (
 // exactly one successful delivery per event.
 func TestPostgresSeveralProcesses(t *testing.T) {
 	dsn := storetest.Postgres(t)
-	args := []string{"--db", dsn, "--sandbox-delay", "10ms", "--lease", "2s", "--poll-interval", "100ms",
+	// Three processes at the default 48 connections each could take more
+	// than PostgreSQL's default 100 between them: 12 each, as an operator
+	// running several processes would set it.
+	args := []string{"--db", withParam(dsn, "pool_max_conns", "12"), "--sandbox-delay", "10ms", "--lease", "2s", "--poll-interval", "100ms",
 		"--provider-retry-schedule", "50ms,50ms,50ms", "--webhook-retry-schedule", "100ms,100ms,100ms,100ms"}
 	procs := []*server{start(t, args...), start(t, args...), start(t, args...)}
 	tok := procs[0].token(demoID, demoSecret)
@@ -78,38 +82,48 @@ func TestPostgresSeveralProcesses(t *testing.T) {
 	}
 	check := func(phase string, keys int) {
 		t.Helper()
+		// count fails the test on a database error: a query that failed
+		// must not read as zero rows.
+		count := func(query string, args ...any) int {
+			t.Helper()
+			var n int
+			if err := db.QueryRow(query, args...).Scan(&n); err != nil {
+				t.Fatalf("%s: %s: %v", phase, query, err)
+			}
+			return n
+		}
 		testwait.Eventually(t, 60*time.Second, func() bool {
-			var open, pending int
-			db.QueryRow(`SELECT COUNT(*) FROM messages WHERE status IN ('QUEUED', 'SENT')`).Scan(&open)
-			db.QueryRow(`SELECT COUNT(*) FROM deliveries WHERE state = 'PENDING'`).Scan(&pending)
-			return open == 0 && pending == 0
+			return count(`SELECT COUNT(*) FROM messages WHERE status IN ('QUEUED', 'SENT')`) == 0 &&
+				count(`SELECT COUNT(*) FROM deliveries WHERE state = 'PENDING'`) == 0
 		}, phase+": every message in its end state and every delivery done")
-		var acceptances, messages int
-		db.QueryRow(`SELECT COUNT(*) FROM idempotency_keys WHERE key LIKE $1`, phase+"-%").Scan(&acceptances)
-		db.QueryRow(`SELECT COUNT(*) FROM messages WHERE idempotency_key LIKE $1`, phase+"-%").Scan(&messages)
+		acceptances := count(`SELECT COUNT(*) FROM idempotency_keys WHERE key LIKE $1`, phase+"-%")
+		messages := count(`SELECT COUNT(*) FROM messages WHERE idempotency_key LIKE $1`, phase+"-%")
 		if acceptances != keys || messages != keys*len(recipients) {
 			t.Errorf("%s: %d acceptances and %d messages, want %d and %d", phase, acceptances, messages, keys, keys*len(recipients))
 		}
-		var gaps int
-		db.QueryRow(`SELECT COUNT(*) FROM messages m WHERE m.sequence <> (SELECT COUNT(*) FROM events e WHERE e.message_id = m.id)
-			OR m.sequence <> (SELECT MAX(sequence) FROM events e WHERE e.message_id = m.id)`).Scan(&gaps)
+		gaps := count(`SELECT COUNT(*) FROM messages m WHERE m.sequence <> (SELECT COUNT(*) FROM events e WHERE e.message_id = m.id)
+			OR m.sequence <> (SELECT MAX(sequence) FROM events e WHERE e.message_id = m.id)`)
 		if gaps != 0 {
 			t.Errorf("%s: %d messages with gaps or repeats in their sequences", phase, gaps)
 		}
-		var notOnce int
-		db.QueryRow(`SELECT COUNT(*) FROM events e WHERE (SELECT COUNT(*) FROM deliveries d
-			WHERE d.event_id = e.id AND d.state = 'DELIVERED') <> 1`).Scan(&notOnce)
+		notOnce := count(`SELECT COUNT(*) FROM events e WHERE (SELECT COUNT(*) FROM deliveries d
+			WHERE d.event_id = e.id AND d.state = 'DELIVERED') <> 1`)
 		if notOnce != 0 {
 			t.Errorf("%s: %d events without exactly one successful delivery", phase, notOnce)
 		}
-		rows, _ := db.Query(`SELECT id, body FROM events`)
+		rows, err := db.Query(`SELECT id, body FROM events`)
+		if err != nil {
+			t.Fatalf("%s: read events: %v", phase, err)
+		}
 		defer rows.Close()
 		rc.mu.Lock()
 		defer rc.mu.Unlock()
 		for rows.Next() {
 			var id string
 			var body []byte
-			rows.Scan(&id, &body)
+			if err := rows.Scan(&id, &body); err != nil {
+				t.Fatalf("%s: read events: %v", phase, err)
+			}
 			if len(rc.bodies[id]) == 0 {
 				t.Errorf("%s: event %s never reached the receiver", phase, id)
 			}
@@ -145,4 +159,16 @@ func TestPostgresSeveralProcesses(t *testing.T) {
 		t.Errorf("%d deliveries failed signature verification", rc.bad)
 	}
 	rc.mu.Unlock()
+}
+
+// withParam adds the query parameter name=value to a URL.
+func withParam(rawURL, name, value string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return rawURL
+	}
+	q := u.Query()
+	q.Set(name, value)
+	u.RawQuery = q.Encode()
+	return u.String()
 }
