@@ -589,10 +589,18 @@ func (e *env) message(t testing.TB, id string) redcloud.Message {
 }
 
 // waitStatus waits until the message has status and its events count, then
-// returns it as GET /api/core/messages/{id} shows it. It polls the store,
-// which is cheap: polling the API (every response validated against the
-// OpenAPI document) would take the CPU the pipeline needs.
+// returns it as GET /api/core/messages/{id} shows it.
 func (e *env) waitStatus(t testing.TB, id, status string, events int) redcloud.Message {
+	t.Helper()
+	e.waitStored(t, id, status, events)
+	return e.message(t, id)
+}
+
+// waitStored waits until the message has status and its events count, and
+// returns it as stored. It polls the store, which is cheap: polling the API
+// (every response validated against the OpenAPI document) would take the
+// CPU the pipeline needs; and the API refuses a suspended client.
+func (e *env) waitStored(t testing.TB, id, status string, events int) platform.Message {
 	t.Helper()
 	var m platform.Message
 	var evs []platform.Event
@@ -603,7 +611,7 @@ func (e *env) waitStatus(t testing.TB, id, status string, events int) redcloud.M
 	}, func() string {
 		return fmt.Sprintf("message %s: status %s with %d events, want %s with %d", id, m.Status, len(evs), status, events)
 	})
-	return e.message(t, id)
+	return m
 }
 
 // acceptQueued stores, as POST /api/core/messages/send would, a message
