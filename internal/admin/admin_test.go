@@ -87,6 +87,7 @@ func TestAdmin(t *testing.T) {
 		{"Capabilities", testAdminCapabilities},
 		{"Webhooks", testAdminWebhooks},
 		{"WebhookSecretRotation", testAdminWebhookSecretRotation},
+		{"KeywordReplies", testAdminKeywordReplies},
 		{"NumberAddAndSet", testAdminNumberAddAndSet},
 		{"NumberImport", testAdminNumberImport},
 		{"NumberImportBadRow", testAdminNumberImportBadRow},

@@ -98,6 +98,49 @@ func TestKeywordSuppression(t *testing.T) {
 	})
 }
 
+// TestKeywordRepliesStored: an API client's own keyword replies are
+// stored, read back with the client, answer its keywords, and go back to
+// the defaults when cleared; another client keeps the defaults.
+func TestKeywordRepliesStored(t *testing.T) {
+	t.Parallel()
+	forEachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		ca, cb, na, nb := twoClients(t, db)
+		custom := platform.KeywordReplies{OptOut: "Acme: unsubscribed. Text START to rejoin.", OptIn: "Acme: welcome back ✓", Help: "Acme help:\nacme.example/sms"}
+		must(t, db.SetKeywordReplies(ctx, ca.ID, custom))
+		wantIs(t, db.SetKeywordReplies(ctx, "rc_nobody", custom), platform.ErrNotFound)
+		c, err := db.GetAPIClient(ctx, ca.ID)
+		must(t, err)
+		if c.KeywordReplies != custom {
+			t.Fatalf("read back %+v, want %+v", c.KeywordReplies, custom)
+		}
+		reply := func(c platform.APIClient, n platform.Number, text string) string {
+			t.Helper()
+			r := platform.ReceiveInbound(c, n, platform.InboundInput{From: "+15557654321", Text: text}, t0)
+			must(t, db.ReceiveInbound(ctx, r))
+			m, _, err := db.GetMessage(ctx, c.ID, r.Keyword.Reply.ID)
+			must(t, err)
+			return m.Text
+		}
+		for kw, want := range map[string]string{"STOP": custom.OptOut, "START": custom.OptIn, "HELP": custom.Help} {
+			if got := reply(c, na, kw); got != want {
+				t.Errorf("%s reply %q, want %q", kw, got, want)
+			}
+		}
+		other, err := db.GetAPIClient(ctx, cb.ID)
+		must(t, err)
+		if got := reply(other, nb, "STOP"); got != platform.ReplyOptOut {
+			t.Errorf("the other client's STOP reply %q, want the default", got)
+		}
+		must(t, db.SetKeywordReplies(ctx, ca.ID, platform.KeywordReplies{}))
+		c, err = db.GetAPIClient(ctx, ca.ID)
+		must(t, err)
+		if got := reply(c, na, "stop"); c.KeywordReplies != (platform.KeywordReplies{}) || got != platform.ReplyOptOut {
+			t.Errorf("after reset: %+v, STOP reply %q", c.KeywordReplies, got)
+		}
+	})
+}
+
 func TestListSuppressions(t *testing.T) {
 	t.Parallel()
 	forEachDB(t, func(t *testing.T, db *store.DB) {
