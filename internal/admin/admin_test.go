@@ -88,6 +88,7 @@ func TestAdmin(t *testing.T) {
 		{"Webhooks", testAdminWebhooks},
 		{"WebhookSecretRotation", testAdminWebhookSecretRotation},
 		{"KeywordReplies", testAdminKeywordReplies},
+		{"OptOutRemove", testAdminOptOutRemove},
 		{"NumberAddAndSet", testAdminNumberAddAndSet},
 		{"NumberImport", testAdminNumberImport},
 		{"NumberImportBadRow", testAdminNumberImportBadRow},

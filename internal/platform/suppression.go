@@ -31,6 +31,15 @@ type Suppression struct {
 	CreatedAt        time.Time
 }
 
+// SuppressionRemoval is an operator's removal of an opt-out: the opt-out as
+// it was (its NumberID and InboundMessageID are not kept), the reason the
+// operator gave and when.
+type SuppressionRemoval struct {
+	Suppression
+	Reason    string
+	RemovedAt time.Time
+}
+
 // Default keyword replies, as Twilio's: one SMS from the receiving number
 // answers each keyword. An API client may set its own (KeywordReplies).
 const (
