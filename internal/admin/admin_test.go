@@ -87,6 +87,8 @@ func TestAdmin(t *testing.T) {
 		{"Capabilities", testAdminCapabilities},
 		{"Webhooks", testAdminWebhooks},
 		{"WebhookSecretRotation", testAdminWebhookSecretRotation},
+		{"KeywordReplies", testAdminKeywordReplies},
+		{"OptOutRemove", testAdminOptOutRemove},
 		{"NumberAddAndSet", testAdminNumberAddAndSet},
 		{"NumberImport", testAdminNumberImport},
 		{"NumberImportBadRow", testAdminNumberImportBadRow},

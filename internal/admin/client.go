@@ -26,6 +26,7 @@ type clientJSON struct {
 	InboundURL               *string                  `json:"inboundUrl"`
 	NextWebhookSecretPending bool                     `json:"nextWebhookSecretPending"`
 	AssignedNumbers          redcloud.AssignedNumbers `json:"assignedNumbers"`
+	KeywordReplies           keywordRepliesJSON       `json:"keywordReplies"`
 	CreatedAt                redcloud.Time            `json:"createdAt"`
 }
 
@@ -37,7 +38,8 @@ func newClientJSON(c operator.ClientSummary) clientJSON {
 	return clientJSON{
 		APIClientID: c.ID, Name: c.Name, AccountID: c.AccountID, AccountStatus: c.AccountStatus, Status: c.Status,
 		Capabilities: caps, DeliveryURL: c.DeliveryURL, InboundURL: c.InboundURL,
-		NextWebhookSecretPending: c.WebhookSecretNext != nil, AssignedNumbers: c.Numbers, CreatedAt: redcloud.NewTime(c.CreatedAt),
+		NextWebhookSecretPending: c.WebhookSecretNext != nil, AssignedNumbers: c.Numbers,
+		KeywordReplies: newKeywordRepliesJSON(c.KeywordReplies), CreatedAt: redcloud.NewTime(c.CreatedAt),
 	}
 }
 
@@ -74,7 +76,7 @@ here, printed once, and stored only as a hash.`,
 	cmd.AddCommand(r.clientCreateCmd(), r.clientListCmd(), r.clientShowCmd(),
 		r.clientStatusCmd("suspend", redcloud.StatusSuspended), r.clientStatusCmd("activate", redcloud.StatusActive),
 		r.clientRotateSecretCmd(), r.clientRevokeTokensCmd(), r.clientSetCapabilitiesCmd(),
-		r.clientSetWebhooksCmd(), r.clientRotateWebhookSecretCmd(), r.clientActivateWebhookSecretCmd())
+		r.clientSetWebhooksCmd(), r.clientRotateWebhookSecretCmd(), r.clientActivateWebhookSecretCmd(), r.clientRepliesCmd())
 	return cmd
 }
 
@@ -224,7 +226,7 @@ func (r *root) clientShowCmd() *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "show CLIENT_ID",
-		Short: "Show an API client: status, capabilities, webhooks (never its secrets)",
+		Short: "Show an API client: status, capabilities, webhooks, keyword replies (never its secrets)",
 		Example: `  redcloud admin client show rc_01j…
   redcloud admin client show rc_01j… --json`,
 		Args: args("CLIENT_ID"),
@@ -253,7 +255,7 @@ func printClient(w io.Writer, c operator.ClientSummary) error {
 	}
 	n := c.Numbers
 	tw := table(w)
-	for _, row := range [][2]string{
+	rows := [][2]string{
 		{"ID", c.ID},
 		{"Name", c.Name},
 		{"Account", c.AccountID + " (" + c.AccountStatus + ")"},
@@ -263,8 +265,9 @@ func printClient(w io.Writer, c operator.ClientSummary) error {
 		{"Inbound URL", orNone(c.InboundURL)},
 		{"Next webhook secret", next},
 		{"Numbers", fmt.Sprintf("%d (SMS %d, MMS %d)", n.Total, n.SMSEnabledCount, n.MMSEnabledCount)},
-		{"Created", redcloud.NewTime(c.CreatedAt).String()},
-	} {
+	}
+	rows = append(rows, newKeywordRepliesJSON(c.KeywordReplies).rows()...)
+	for _, row := range append(rows, [2]string{"Created", redcloud.NewTime(c.CreatedAt).String()}) {
 		fmt.Fprintf(tw, "%s\t%s\n", row[0], row[1])
 	}
 	return tw.Flush()

@@ -17,7 +17,8 @@ func messageCmd() *cobra.Command {
 		Use:   "message <messageId>",
 		Short: "Show a message and its lifecycle events so far",
 		Long: `Show a message you sent or received (GET /api/core/messages/{messageId}):
-from, to, status, failure, and its lifecycle events in sequence order
+from, to, encoding and SMS segments (with the characters that forced
+UCS-2), status, failure, and its lifecycle events in sequence order
 (message.queued → message.sent → message.delivery or message.failed).
 A message of another API client is not found (exit code 8). --json prints
 the wire body.`,
@@ -56,6 +57,7 @@ func printMessage(w io.Writer, m *redcloud.Message) {
 	if len(m.MediaURLs) > 0 {
 		fmt.Fprintf(t, "media\t%s\n", strings.Join(m.MediaURLs, " "))
 	}
+	fmt.Fprintf(t, "encoding\t%s\n", encodingText(m.Encoding, m.Segments, m.NonGSMCharacters))
 	fmt.Fprintf(t, "status\t%s\n", m.Status)
 	if m.Failure != nil {
 		fmt.Fprintf(t, "failure\t%s: %s\n", m.Failure.Code, m.Failure.Message)

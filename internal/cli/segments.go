@@ -56,10 +56,34 @@ func printSegments(w io.Writer, info redcloud.SegmentInfo) {
 	fmt.Fprintf(t, "encoding\t%s\n", info.Encoding)
 	fmt.Fprintf(t, "segments\t%d\n", info.Segments)
 	fmt.Fprintf(t, "parts (%s)\t%s\n", unit, strings.Join(sizes, ", "))
-	quoted := make([]string, len(info.NonGSMCharacters))
-	for i, c := range info.NonGSMCharacters {
+	fmt.Fprintf(t, "non-GSM characters\t%s\n", or(nonGSMText(info.NonGSMCharacters)))
+	t.Flush()
+}
+
+// nonGSMText lists characters quoted, each with its code point: "ç" U+00E7.
+func nonGSMText(chars []string) string {
+	quoted := make([]string, len(chars))
+	for i, c := range chars {
 		quoted[i] = strconv.QuoteToGraphic(c) + " " + fmt.Sprintf("U+%04X", []rune(c)[0])
 	}
-	fmt.Fprintf(t, "non-GSM characters\t%s\n", or(strings.Join(quoted, ", ")))
-	t.Flush()
+	return strings.Join(quoted, ", ")
+}
+
+// encodingText is how a message travels, for humans: "GSM-7, 1 segment",
+// "UCS-2, 2 segments (forced by "ç" U+00E7)", or "MMS, 1 segment" (an MMS
+// has no SMS encoding). A response stored before servers counted segments
+// has none: "-".
+func encodingText(encoding *string, segments int, nonGSM []string) string {
+	if segments == 0 {
+		return "-"
+	}
+	enc := "MMS"
+	if encoding != nil {
+		enc = *encoding
+	}
+	s := fmt.Sprintf("%s, %d segment%s", enc, segments, plural(segments))
+	if len(nonGSM) > 0 {
+		s += " (forced by " + nonGSMText(nonGSM) + ")"
+	}
+	return s
 }

@@ -33,7 +33,8 @@ func sendCmd() *cobra.Command {
 		Short: "Send an SMS or MMS to one or more recipients",
 		Long: `Send a message (POST /api/core/messages/send) from RC_NUMBER_ID / --number-id
 to every --to; each accepted recipient becomes its own message with its own
-messageId.
+messageId, shown with its encoding (GSM-7 or UCS-2) and SMS segment count —
+what carriers bill ("redcloud segments TEXT" tells before sending).
 
 Every send carries an Idempotency-Key: --idempotency-key, or a fresh one
 (redcloud.NewIdempotencyKey). The key is always printed, also with --json
@@ -114,9 +115,9 @@ func printSend(w io.Writer, s *sendJSON) {
 	}
 	if len(s.Results) > 0 {
 		t := table(w)
-		fmt.Fprintln(t, "TO\tMESSAGE ID\tSTATUS")
+		fmt.Fprintln(t, "TO\tMESSAGE ID\tSTATUS\tENCODING")
 		for _, r := range s.Results {
-			fmt.Fprintf(t, "%s\t%s\t%s\n", r.To, r.MessageID, r.Status)
+			fmt.Fprintf(t, "%s\t%s\t%s\t%s\n", r.To, r.MessageID, r.Status, encodingText(r.Encoding, r.Segments, nil))
 		}
 		t.Flush()
 	}

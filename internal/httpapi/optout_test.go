@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/redcloud-core/redcloud"
 	"github.com/redcloud-core/redcloud/internal/httpapi"
@@ -127,5 +128,42 @@ func TestOptOutRoutes(t *testing.T) {
 	s := wantAccepted(t, e.send(t, tok, "idem_kept", sms(numberID, "hello", "+15557000011", "+15557000013")))
 	if len(s.Errors) != 1 || s.Errors[0]["reason"] != "recipient_opted_out" {
 		t.Errorf("errors %v, want +15557000013 opted out", s.Errors)
+	}
+}
+
+// TestCustomKeywordReplies: a STOP to a client with its own replies is
+// answered with its text, even when the authentication cache holds the
+// client from before the change; HELP without a custom text gets the
+// default; another client keeps the defaults.
+func TestCustomKeywordReplies(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, withAuthCache(time.Hour))
+	tok := e.sandboxToken(t)
+	e.get(t, "/api/core/whoami", tok) // the client is cached from here on
+	custom := platform.KeywordReplies{OptOut: "Acme: you are unsubscribed. Text START to rejoin."}
+	if err := e.db.SetKeywordReplies(e.ctx, clientID, custom); err != nil {
+		t.Fatal(err)
+	}
+	reply := func(tok, numberID, from, text string) string {
+		t.Helper()
+		r := e.post(t, "/api/sandbox/inbound", tok, `{"numberId":"`+numberID+`","from":"`+from+`","text":"`+text+`"}`)
+		if r.status != http.StatusAccepted {
+			t.Fatalf("inbound %s: %d %s", text, r.status, r.body)
+		}
+		var got string
+		if err := e.raw(t).QueryRow(`SELECT text FROM messages WHERE keyword_reply = 1 AND to_e164 = ? ORDER BY created_at DESC, id DESC LIMIT 1`,
+			from).Scan(&got); err != nil {
+			t.Fatalf("the reply to %s: %v", text, err)
+		}
+		return got
+	}
+	if got := reply(tok, numberID, "+15557000021", "STOP"); got != custom.OptOut {
+		t.Errorf("STOP reply %q, want the client's %q", got, custom.OptOut)
+	}
+	if got := reply(tok, numberID, "+15557000022", "HELP"); got != platform.ReplyHelp {
+		t.Errorf("HELP reply %q, want the default", got)
+	}
+	if got := reply(e.otherToken(t), redcloud.SandboxOtherNumberID, "+15557000023", "STOP"); got != platform.ReplyOptOut {
+		t.Errorf("the other client's STOP reply %q, want the default", got)
 	}
 }

@@ -67,7 +67,13 @@ func (s *Server) sandboxInbound(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// A keyword (STOP, START, HELP) runs the whole opt-out flow, as a
-	// provider's inbound message does.
+	// provider's inbound message does, with the client read afresh: the
+	// authentication cache may hold it from before an operator changed its
+	// keyword replies.
+	if c, err = s.db.GetAPIClient(r.Context(), c.ID); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	rcv := platform.ReceiveInbound(c, n, in, s.now())
 	if err := s.db.ReceiveInbound(r.Context(), rcv); err != nil {
 		s.fail(w, r, err)

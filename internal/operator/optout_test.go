@@ -34,13 +34,38 @@ func TestOptOuts(t *testing.T) {
 			t.Fatalf("ListOptOuts = %+v, %v", list, err)
 		}
 
-		_, err = e.op.RemoveOptOut(e.ctx, c.ID, person, " ")
-		wantError(t, err, redcloud.CodeInvalidRequest, "reason", "reason is required to lift a keyword opt-out")
-		if _, err := e.op.RemoveOptOut(e.ctx, c.ID, person, "asked by phone, ticket 4711"); err != nil {
-			t.Fatal(err)
+		// A keyword opt-out needs a reason: refused without one, and
+		// nothing changes.
+		for _, blank := range []string{"", " \t"} {
+			_, err = e.op.RemoveOptOut(e.ctx, c.ID, person, blank)
+			wantError(t, err, redcloud.CodeInvalidRequest, "reason", "reason is required to lift a keyword opt-out (the person texted STOP)")
+		}
+		if _, err := e.db.GetSuppression(e.ctx, c.ID, person); err != nil {
+			t.Errorf("a refused removal lifted the opt-out: %v", err)
+		}
+		if rs, err := e.db.SuppressionRemovals(e.ctx, c.ID); err != nil || len(rs) != 0 {
+			t.Errorf("a refused removal was recorded: %+v (err %v)", rs, err)
+		}
+		removed, err := e.op.RemoveOptOut(e.ctx, c.ID, person, "  asked by phone, ticket 4711 ")
+		if err != nil || removed.Source != platform.SuppressionKeyword || removed.E164 != person {
+			t.Fatalf("RemoveOptOut = %+v, %v", removed, err)
 		}
 		if _, err := e.op.RemoveOptOut(e.ctx, c.ID, "+15550000001", ""); err != nil {
 			t.Fatalf("removing an api opt-out without a reason: %v", err)
+		}
+		// Both removals are recorded, the keyword one with its reason
+		// (trimmed), the operator's time and what the person had texted.
+		rs, err := e.db.SuppressionRemovals(e.ctx, c.ID)
+		if err != nil || len(rs) != 2 {
+			t.Fatalf("removals %+v (err %v), want 2", rs, err)
+		}
+		byNumber := map[string]platform.SuppressionRemoval{rs[0].E164: rs[0], rs[1].E164: rs[1]}
+		if r := byNumber[person]; r.Reason != "asked by phone, ticket 4711" || r.Source != platform.SuppressionKeyword ||
+			r.Keyword != "STOP" || !r.RemovedAt.Equal(t0) || !r.CreatedAt.Equal(t0) {
+			t.Errorf("keyword removal recorded as %+v", r)
+		}
+		if r := byNumber["+15550000001"]; r.Reason != "" || r.Source != platform.SuppressionAPI {
+			t.Errorf("api removal recorded as %+v", r)
 		}
 		_, err = e.op.RemoveOptOut(e.ctx, c.ID, person, "again")
 		wantError(t, err, redcloud.CodeNotFound, "", "has no opt-out")

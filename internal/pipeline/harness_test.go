@@ -31,6 +31,7 @@ import (
 	"github.com/redcloud-core/redcloud/internal/provider"
 	"github.com/redcloud-core/redcloud/internal/provider/sandbox"
 	"github.com/redcloud-core/redcloud/internal/store"
+	"github.com/redcloud-core/redcloud/internal/store/storetest"
 	"github.com/redcloud-core/redcloud/internal/testwait"
 	"github.com/redcloud-core/redcloud/webhook"
 )
@@ -308,7 +309,8 @@ func describeHits(hs []hit) string {
 	return b.String()
 }
 
-// env is a sandbox API server and a pipeline on one seeded SQLite file,
+// env is a sandbox API server and a pipeline on one seeded database (a
+// SQLite file, or the PostgreSQL database newEnvOn is given),
 // with a webhook receiver.
 type env struct {
 	t     testing.TB
@@ -346,13 +348,28 @@ func withoutPipeline() envOption { return func(c *envConfig) { c.noPipeline = tr
 
 func newEnv(t testing.TB, opts ...envOption) *env {
 	t.Helper()
+	return newEnvOn(t, "", opts...)
+}
+
+// newEnvOn is newEnv on the database at dsn, seeded here, or on a seeded
+// SQLite copy when dsn is empty.
+func newEnvOn(t testing.TB, dsn string, opts ...envOption) *env {
+	t.Helper()
 	ctx := context.Background()
-	path := seededCopy(t)
+	path := dsn
+	if path == "" {
+		path = seededCopy(t)
+	}
 	db, err := store.Open(ctx, path)
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
 	t.Cleanup(func() { db.Close() })
+	if dsn != "" {
+		if ok, err := db.SeedIfEmpty(ctx, platform.SandboxSeed(time.Now())); err != nil || !ok {
+			t.Fatalf("seed: seeded=%v err=%v", ok, err)
+		}
+	}
 	logs := &logBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	t.Cleanup(func() {
@@ -395,6 +412,15 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 	}
 	e.token = e.getToken(t)
 	return e
+}
+
+// forEachDB runs fn as a subtest on a seeded SQLite copy and on a fresh
+// PostgreSQL database (skipped without REDCLOUD_TEST_POSTGRES_URL; CI sets
+// it); fn passes dsn to newEnvOn ("" for the SQLite copy).
+func forEachDB(t *testing.T, fn func(t *testing.T, dsn string)) {
+	t.Helper()
+	t.Run("sqlite", func(t *testing.T) { fn(t, "") })
+	t.Run("postgres", func(t *testing.T) { fn(t, storetest.Postgres(t)) })
 }
 
 // seeded is a database file migrated and seeded with platform.SandboxSeed

@@ -30,7 +30,9 @@ type APIClient struct {
 	InboundURL        *string
 	WebhookSecret     string
 	WebhookSecretNext *string
-	CreatedAt         time.Time
+	// KeywordReplies are the client's own answers to STOP, START and HELP.
+	KeywordReplies KeywordReplies
+	CreatedAt      time.Time
 }
 
 // Has reports whether the client holds capability c.

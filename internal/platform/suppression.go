@@ -31,8 +31,17 @@ type Suppression struct {
 	CreatedAt        time.Time
 }
 
+// SuppressionRemoval is an operator's removal of an opt-out: the opt-out as
+// it was (its NumberID and InboundMessageID are not kept), the reason the
+// operator gave and when.
+type SuppressionRemoval struct {
+	Suppression
+	Reason    string
+	RemovedAt time.Time
+}
+
 // Default keyword replies, as Twilio's: one SMS from the receiving number
-// answers each keyword.
+// answers each keyword. An API client may set its own (KeywordReplies).
 const (
 	ReplyOptOut = "You have successfully been unsubscribed. You will not receive any more messages from this number. Reply START to resubscribe."
 	ReplyOptIn  = "You have successfully been re-subscribed to messages from this number. Reply HELP for help. Reply STOP to unsubscribe. Msg&Data Rates May Apply."
@@ -99,14 +108,12 @@ func ReceiveInbound(c APIClient, n Number, in InboundInput, now time.Time) Inbou
 	}
 	now = m.CreatedAt
 	a := &KeywordAction{Keyword: k, APIClientID: c.ID, From: m.From}
-	text := ReplyHelp
+	text := c.KeywordReplies.Text(k.Type)
 	switch k.Type {
 	case webhook.KeywordOptOut:
-		text = ReplyOptOut
 		a.Suppress = &Suppression{APIClientID: c.ID, E164: m.From, Source: SuppressionKeyword, Keyword: k.Matched,
 			NumberID: n.ID, InboundMessageID: m.ID, CreatedAt: now}
 	case webhook.KeywordOptIn:
-		text = ReplyOptIn
 		a.Lift = true
 	}
 	a.Reply, a.ReplyEvent = Accepted(Message{

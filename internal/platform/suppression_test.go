@@ -15,6 +15,8 @@ func TestReceiveInboundKeyword(t *testing.T) {
 	c := platform.APIClient{ID: "rc_test_client_123", InboundURL: ptr("https://client.example/in")}
 	n := platform.Number{ID: "num_abc123", E164: "+15551234567", APIClientID: c.ID}
 	from := "+15557654321"
+	custom := c
+	custom.KeywordReplies = platform.KeywordReplies{OptOut: "Acme: unsubscribed. Text START to rejoin.", Help: "Acme help: acme.example/sms"}
 	tests := []struct {
 		name     string
 		client   platform.APIClient
@@ -27,6 +29,9 @@ func TestReceiveInboundKeyword(t *testing.T) {
 		{"stop", c, platform.InboundInput{From: from, Text: " Stop! "}, webhook.KeywordOptOut, platform.ReplyOptOut, true, false},
 		{"start", c, platform.InboundInput{From: from, Text: "START"}, webhook.KeywordOptIn, platform.ReplyOptIn, false, true},
 		{"help", c, platform.InboundInput{From: from, Text: "info"}, webhook.KeywordHelp, platform.ReplyHelp, false, false},
+		{"custom stop", custom, platform.InboundInput{From: from, Text: "STOP"}, webhook.KeywordOptOut, custom.KeywordReplies.OptOut, true, false},
+		{"custom help", custom, platform.InboundInput{From: from, Text: "HELP"}, webhook.KeywordHelp, custom.KeywordReplies.Help, false, false},
+		{"start, no custom text", custom, platform.InboundInput{From: from, Text: "start"}, webhook.KeywordOptIn, platform.ReplyOptIn, false, true},
 		{"not a keyword", c, platform.InboundInput{From: from, Text: "stop 12345"}, "", "", false, false},
 		{"unowned number", platform.APIClient{}, platform.InboundInput{From: from, Text: "STOP"}, "", "", false, false},
 		{"MMS", c, platform.InboundInput{From: from, Text: "STOP", MediaURLs: []string{"https://x.example/a.png"}}, "", "", false, false},

@@ -12,10 +12,12 @@ import (
 // CreateAPIClient inserts an API client.
 func (db *DB) CreateAPIClient(ctx context.Context, c platform.APIClient) error {
 	_, err := db.w().exec(ctx, `INSERT INTO api_clients
-		(id, account_id, name, status, secret_hash, capabilities, delivery_url, inbound_url, webhook_secret, webhook_secret_next, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		(id, account_id, name, status, secret_hash, capabilities, delivery_url, inbound_url, webhook_secret, webhook_secret_next,
+			reply_opt_out, reply_opt_in, reply_help, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.ID, c.AccountID, c.Name, c.Status, c.SecretHash, joinCaps(c.Capabilities),
-		c.DeliveryURL, c.InboundURL, c.WebhookSecret, c.WebhookSecretNext, ms(c.CreatedAt))
+		c.DeliveryURL, c.InboundURL, c.WebhookSecret, c.WebhookSecretNext,
+		c.KeywordReplies.OptOut, c.KeywordReplies.OptIn, c.KeywordReplies.Help, ms(c.CreatedAt))
 	if isUniqueViolation(err) {
 		return fmt.Errorf("create api client %s: %w", c.ID, errConflict)
 	}
@@ -29,7 +31,8 @@ func (db *DB) CreateAPIClient(ctx context.Context, c platform.APIClient) error {
 }
 
 const clientColumns = `c.id, c.account_id, c.name, c.status, a.status, c.secret_hash, c.capabilities,
-	c.delivery_url, c.inbound_url, c.webhook_secret, c.webhook_secret_next, c.created_at`
+	c.delivery_url, c.inbound_url, c.webhook_secret, c.webhook_secret_next,
+	c.reply_opt_out, c.reply_opt_in, c.reply_help, c.created_at`
 
 func scanClient(row interface{ Scan(...any) error }) (platform.APIClient, error) {
 	var c platform.APIClient
@@ -37,7 +40,8 @@ func scanClient(row interface{ Scan(...any) error }) (platform.APIClient, error)
 	var delivery, inbound, next sql.NullString
 	var created int64
 	err := row.Scan(&c.ID, &c.AccountID, &c.Name, &c.Status, &c.AccountStatus, &c.SecretHash, &caps,
-		&delivery, &inbound, &c.WebhookSecret, &next, &created)
+		&delivery, &inbound, &c.WebhookSecret, &next,
+		&c.KeywordReplies.OptOut, &c.KeywordReplies.OptIn, &c.KeywordReplies.Help, &created)
 	if err != nil {
 		return c, err
 	}
@@ -142,6 +146,13 @@ func (db *DB) SetWebhookURLs(ctx context.Context, id string, delivery, inbound *
 		}
 		return nil
 	})
+}
+
+// SetKeywordReplies replaces an API client's keyword replies ("" for a
+// default text).
+func (db *DB) SetKeywordReplies(ctx context.Context, id string, r platform.KeywordReplies) error {
+	return db.updateOne(ctx, "api client "+id, `UPDATE api_clients SET reply_opt_out = ?, reply_opt_in = ?, reply_help = ?
+		WHERE id = ?`, r.OptOut, r.OptIn, r.Help, id)
 }
 
 // SetNextWebhookSecret stores the next webhook secret (rotation, §8.5).

@@ -21,7 +21,8 @@ func TestAPIClientCreateGetList(t *testing.T) {
 			ID: "rc_b", AccountID: "acct_a", Name: "Full", Status: redcloud.StatusActive,
 			SecretHash: platform.HashSecret("s"), Capabilities: []string{redcloud.CapNumbersRead, redcloud.CapMessagesSend},
 			DeliveryURL: ptr("https://h.example/d"), InboundURL: ptr("https://h.example/i"),
-			WebhookSecret: "whsec_1", WebhookSecretNext: ptr("whsec_2"), CreatedAt: t0,
+			WebhookSecret: "whsec_1", WebhookSecretNext: ptr("whsec_2"),
+			KeywordReplies: platform.KeywordReplies{OptOut: "Full: unsubscribed", Help: "Full: help"}, CreatedAt: t0,
 		}
 		must(t, db.CreateAPIClient(ctx, full))
 		full.AccountStatus = redcloud.StatusActive

@@ -194,3 +194,25 @@ func (db *DB) RemoveSuppressionRecorded(ctx context.Context, s platform.Suppress
 	})
 	return removed && err == nil, err
 }
+
+// SuppressionRemovals returns the recorded removals of API client
+// clientID's opt-outs, oldest first.
+func (db *DB) SuppressionRemovals(ctx context.Context, clientID string) ([]platform.SuppressionRemoval, error) {
+	rows, err := db.r().query(ctx, `SELECT api_client_id, e164, source, keyword, reason, created_at, removed_at
+		FROM suppression_removals WHERE api_client_id = ? ORDER BY removed_at, e164`, clientID)
+	if err != nil {
+		return nil, fmt.Errorf("list suppression removals: %w", err)
+	}
+	defer rows.Close()
+	var out []platform.SuppressionRemoval
+	for rows.Next() {
+		var r platform.SuppressionRemoval
+		var created, removed int64
+		if err := rows.Scan(&r.APIClientID, &r.E164, &r.Source, &r.Keyword, &r.Reason, &created, &removed); err != nil {
+			return nil, fmt.Errorf("list suppression removals: %w", err)
+		}
+		r.CreatedAt, r.RemovedAt = fromMS(created), fromMS(removed)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}

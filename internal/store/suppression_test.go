@@ -4,6 +4,7 @@ import (
 	"context"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/redcloud-core/redcloud/internal/platform"
 	"github.com/redcloud-core/redcloud/internal/store"
@@ -95,6 +96,92 @@ func TestKeywordSuppression(t *testing.T) {
 		}
 		_, err = db.GetSuppression(ctx, ca.ID, person)
 		wantIs(t, err, platform.ErrNotFound)
+	})
+}
+
+// TestKeywordRepliesStored: an API client's own keyword replies are
+// stored, read back with the client, answer its keywords, and go back to
+// the defaults when cleared; another client keeps the defaults.
+func TestKeywordRepliesStored(t *testing.T) {
+	t.Parallel()
+	forEachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		ca, cb, na, nb := twoClients(t, db)
+		custom := platform.KeywordReplies{OptOut: "Acme: unsubscribed. Text START to rejoin.", OptIn: "Acme: welcome back ✓", Help: "Acme help:\nacme.example/sms"}
+		must(t, db.SetKeywordReplies(ctx, ca.ID, custom))
+		wantIs(t, db.SetKeywordReplies(ctx, "rc_nobody", custom), platform.ErrNotFound)
+		c, err := db.GetAPIClient(ctx, ca.ID)
+		must(t, err)
+		if c.KeywordReplies != custom {
+			t.Fatalf("read back %+v, want %+v", c.KeywordReplies, custom)
+		}
+		reply := func(c platform.APIClient, n platform.Number, text string) string {
+			t.Helper()
+			r := platform.ReceiveInbound(c, n, platform.InboundInput{From: "+15557654321", Text: text}, t0)
+			must(t, db.ReceiveInbound(ctx, r))
+			m, _, err := db.GetMessage(ctx, c.ID, r.Keyword.Reply.ID)
+			must(t, err)
+			return m.Text
+		}
+		for kw, want := range map[string]string{"STOP": custom.OptOut, "START": custom.OptIn, "HELP": custom.Help} {
+			if got := reply(c, na, kw); got != want {
+				t.Errorf("%s reply %q, want %q", kw, got, want)
+			}
+		}
+		other, err := db.GetAPIClient(ctx, cb.ID)
+		must(t, err)
+		if got := reply(other, nb, "STOP"); got != platform.ReplyOptOut {
+			t.Errorf("the other client's STOP reply %q, want the default", got)
+		}
+		must(t, db.SetKeywordReplies(ctx, ca.ID, platform.KeywordReplies{}))
+		c, err = db.GetAPIClient(ctx, ca.ID)
+		must(t, err)
+		if got := reply(c, na, "stop"); c.KeywordReplies != (platform.KeywordReplies{}) || got != platform.ReplyOptOut {
+			t.Errorf("after reset: %+v, STOP reply %q", c.KeywordReplies, got)
+		}
+	})
+}
+
+// TestSuppressionRemovalRecorded: an operator's removal deletes the
+// opt-out and records it with its reason in one transaction; a removal
+// whose row changed source meanwhile removes and records nothing.
+func TestSuppressionRemovalRecorded(t *testing.T) {
+	t.Parallel()
+	forEachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		ca, cb, na, _ := twoClients(t, db)
+		person := "+15557654321"
+		must(t, db.ReceiveInbound(ctx, platform.ReceiveInbound(ca, na, platform.InboundInput{From: person, Text: "STOP"}, t0)))
+		s, err := db.GetSuppression(ctx, ca.ID, person)
+		must(t, err)
+
+		stale := s
+		stale.Source = platform.SuppressionAPI
+		if ok, err := db.RemoveSuppressionRecorded(ctx, stale, "wrong source", t0.Add(time.Minute)); err != nil || ok {
+			t.Errorf("removal of a row whose source changed = %v, %v; want false", ok, err)
+		}
+		at := t0.Add(time.Hour)
+		if ok, err := db.RemoveSuppressionRecorded(ctx, s, "ticket 4711: asked by phone", at); err != nil || !ok {
+			t.Fatalf("RemoveSuppressionRecorded = %v, %v", ok, err)
+		}
+		_, err = db.GetSuppression(ctx, ca.ID, person)
+		wantIs(t, err, platform.ErrNotFound)
+		got, err := db.SuppressionRemovals(ctx, ca.ID)
+		must(t, err)
+		want := []platform.SuppressionRemoval{{Suppression: platform.Suppression{APIClientID: ca.ID, E164: person,
+			Source: platform.SuppressionKeyword, Keyword: "STOP", CreatedAt: t0}, Reason: "ticket 4711: asked by phone", RemovedAt: at}}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("removals =\n%+v\nwant\n%+v", got, want)
+		}
+		if ok, err := db.RemoveSuppressionRecorded(ctx, s, "again", at); err != nil || ok {
+			t.Errorf("a second removal = %v, %v; want false", ok, err)
+		}
+		if got, err := db.SuppressionRemovals(ctx, ca.ID); err != nil || len(got) != 1 {
+			t.Errorf("removals after a second removal: %d (err %v), want 1", len(got), err)
+		}
+		if got, err := db.SuppressionRemovals(ctx, cb.ID); err != nil || len(got) != 0 {
+			t.Errorf("the other client's removals: %+v (err %v)", got, err)
+		}
 	})
 }
 

@@ -16,8 +16,10 @@ package chaos_test
 //     sharing the cluster; .ci/run runs it in a step of its own). The load
 //     runs a third of its time before the outage and two thirds after the
 //     database is back, however long stopping and starting it took.
-// Then, with the receiver up and the last process running, it lets the
-// system settle and checks the invariants in check_test.go.
+// Meanwhile a few people text STOP, START and HELP to the demo number and
+// are sent to after each keyword (keyword_test.go). Then, with the receiver
+// up and the last process running, it lets the system settle and checks the
+// invariants in check_test.go.
 //
 // Profiles: short by default (about 20 s of load per test, for CI);
 // REDCLOUD_CHAOS=long for a local run (4 min of load per test; with
@@ -143,6 +145,7 @@ type figures struct {
 	messages, events, deliveries, redone int
 	lost, duplicated                     int
 	endStates                            map[string]int
+	keywords                             keywordFigures
 }
 
 func runChaos(t *testing.T, sc scenario) {
@@ -185,6 +188,9 @@ func runChaos(t *testing.T, sc scenario) {
 		clients[i] = c
 	}
 	rc.setSecret(setWebhooks(t, clients[0], procs[0].base, rs.URL+"/hooks"))
+	if err := setStopReply(sc.db); err != nil {
+		t.Fatal(err)
+	}
 
 	// load ends when the loop below says so: after p.load, or with a
 	// PostgreSQL restart two thirds of p.load after the database is back.
@@ -199,6 +205,11 @@ func runChaos(t *testing.T, sc scenario) {
 		defer time.AfterFunc(p.load, stopLoad).Stop()
 	}
 	d := newDriver(run, clients, p.pause)
+	// The keyword traffic has a client of its own, on process 0.
+	kw, err := newKeywords(procs[0].base, rec, d, 5*p.pause)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var drivers sync.WaitGroup
 	for w := 0; w < p.workers; w++ {
 		drivers.Add(1)
@@ -207,6 +218,11 @@ func runChaos(t *testing.T, sc scenario) {
 			d.work(load, finish, w)
 		}()
 	}
+	drivers.Add(1)
+	go func() {
+		defer drivers.Done()
+		kw.work(load, finish)
+	}()
 	t.Cleanup(func() { stopLoad(); stopFinish(); drivers.Wait() })
 
 	outagesDone := make(chan struct{})
@@ -278,7 +294,7 @@ func runChaos(t *testing.T, sc scenario) {
 
 	db := openDB(t, sc.db)
 	settled := waitSettled(t, db, p.settle)
-	c := check(t, db, d, rc, rec, &f)
+	c := check(t, db, d, kw, rc, rec, &f)
 	if sc.pgRestart {
 		checkOutage(t, rec, ready, outage)
 	}
@@ -317,6 +333,7 @@ func runChaos(t *testing.T, sc scenario) {
 		run, p.name, loaded.Round(time.Second), time.Since(began).Round(time.Second), f.kills, len(d.ops), c.sends, d.retries,
 		d.callAgain, d.ambiguous, d.budgetOut, d.replays, f.faults, p.failureRate, f.providerAttempts,
 		f.outages, f.outageModes, refused, f.messages, f.events, f.deliveries, f.redone, f.duplicated, f.lost)
+	t.Logf("keywords: %s", f.keywords)
 	t.Logf("details: end states %v; server ERROR lines: %s", f.endStates, log.Errors())
 }
 
@@ -328,8 +345,8 @@ func between(r *rand.Rand, span [2]time.Duration) time.Duration {
 	return span[0] + time.Duration(r.Int64N(int64(span[1]-span[0])+1))
 }
 
-// setWebhooks points the demo client's deliveries at url and returns the
-// signing secret (PUT /api/sandbox/webhooks).
+// setWebhooks points the demo client's lifecycle and inbound deliveries at
+// url and returns the signing secret (PUT /api/sandbox/webhooks).
 func setWebhooks(t *testing.T, c *redcloud.Client, base, hook string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -338,7 +355,7 @@ func setWebhooks(t *testing.T, c *redcloud.Client, base, hook string) string {
 	if err != nil {
 		t.Fatalf("token: %v", err)
 	}
-	body, _ := json.Marshal(map[string]string{"deliveryUrl": hook})
+	body, _ := json.Marshal(map[string]string{"deliveryUrl": hook, "inboundUrl": hook})
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPut, base+"/api/sandbox/webhooks", bytes.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
 	req.Header.Set("Content-Type", "application/json")

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/redcloud-core/redcloud"
+	"github.com/redcloud-core/redcloud/internal/platform"
+	"github.com/redcloud-core/redcloud/webhook"
 )
 
 // violations collects the broken invariants of a run, a few examples each.
@@ -45,14 +47,17 @@ func (v *violations) report() {
 }
 
 type dbMessage struct {
-	id, key, to, status, failure string
-	sequence, attempts           int
+	id, key, direction, from, to, text, status, failure string
+	keywordReply                                        bool
+	created                                             int64
+	sequence, attempts                                  int
 }
 
 type dbEvent struct {
 	id, messageID, typ string
 	sequence           int
 	hash               [32]byte
+	keyword            string // message.inbound: the keyword's type, if any
 }
 
 type checked struct {
@@ -73,8 +78,10 @@ type checked struct {
 //     stored one; every signature valid;
 //   - the client never saw a server break its not_processed promise: the
 //     first 2xx of a key is a replay only after an attempt whose outcome was
-//     unknown, and every error response carries X-RedCloud-Outcome.
-func check(t *testing.T, db *sql.DB, d *driver, rc *receiver, rec *recorder, f *figures) checked {
+//     unknown, and every error response carries X-RedCloud-Outcome;
+//   - the keyword traffic's invariants (checkKeywords). Inbound messages and
+//     keyword replies have no key; a keyword reply's events have no delivery.
+func check(t *testing.T, db *sql.DB, d *driver, k *keywords, rc *receiver, rec *recorder, f *figures) checked {
 	t.Helper()
 	v := newViolations(t)
 	defer v.report()
@@ -105,17 +112,23 @@ func check(t *testing.T, db *sql.DB, d *driver, rc *receiver, rec *recorder, f *
 
 	messages := map[string]*dbMessage{}
 	byKey := map[string][]string{}
-	rows, err = db.Query(`SELECT id, idempotency_key, to_e164, status, failure_code, sequence, attempts FROM messages`)
+	rows, err = db.Query(`SELECT id, idempotency_key, direction, from_e164, to_e164, text, keyword_reply, created_at,
+		status, failure_code, sequence, attempts FROM messages`)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for rows.Next() {
 		m := &dbMessage{}
-		if err := rows.Scan(&m.id, &m.key, &m.to, &m.status, &m.failure, &m.sequence, &m.attempts); err != nil {
+		var reply int
+		if err := rows.Scan(&m.id, &m.key, &m.direction, &m.from, &m.to, &m.text, &reply, &m.created,
+			&m.status, &m.failure, &m.sequence, &m.attempts); err != nil {
 			t.Fatal(err)
 		}
+		m.keywordReply = reply == 1
 		messages[m.id] = m
-		byKey[m.key] = append(byKey[m.key], m.id)
+		if m.key != "" {
+			byKey[m.key] = append(byKey[m.key], m.id)
+		}
 		f.providerAttempts += m.attempts
 	}
 	rows.Close()
@@ -133,6 +146,14 @@ func check(t *testing.T, db *sql.DB, d *driver, rc *receiver, rec *recorder, f *
 			t.Fatal(err)
 		}
 		e.hash = sha256.Sum256(body)
+		if e.typ == webhook.TypeInbound {
+			var in struct {
+				Keyword *webhook.Keyword `json:"keyword"`
+			}
+			if json.Unmarshal(body, &in) == nil && in.Keyword != nil {
+				e.keyword = in.Keyword.Type
+			}
+		}
 		events[e.id] = e
 		byMessage[e.messageID] = append(byMessage[e.messageID], e)
 	}
@@ -182,12 +203,12 @@ func check(t *testing.T, db *sql.DB, d *driver, rc *receiver, rec *recorder, f *
 				f.duplicated += len(got) - len(want)
 			}
 		}
-		for i, id := range o.ids {
-			if m := messages[id]; m == nil {
-				v.add("accepted message missing", "%s: %s", key, id)
+		for _, a := range o.results {
+			if m := messages[a.MessageID]; m == nil {
+				v.add("accepted message missing", "%s: %s", key, a.MessageID)
 				f.lost++
-			} else if i < len(o.req.To) && m.to != o.req.To[i] {
-				v.add("message to the wrong recipient", "%s: %s to %s, want %s", key, id, m.to, o.req.To[i])
+			} else if m.to != a.To || !slices.Contains(o.req.To, a.To) {
+				v.add("message to the wrong recipient", "%s: %s to %s, accepted for %s", key, a.MessageID, m.to, a.To)
 			}
 		}
 	}
@@ -212,11 +233,16 @@ func check(t *testing.T, db *sql.DB, d *driver, rc *receiver, rec *recorder, f *
 		}
 		f.endStates[state]++
 		want, wantEvents := "DELIVERED", 3
-		switch m.to {
-		case carrierRejected:
+		switch {
+		case m.direction == platform.Inbound || m.keywordReply:
+			want, wantEvents = state, len(byMessage[id]) // checkKeywords
+		case m.to == carrierRejected:
 			want = "FAILED " + redcloud.FailureCarrierRejected
-		case noReceipt:
+		case m.to == noReceipt:
 			want, wantEvents = "SENT", 2
+		case isKeywordRecipient(m.to) && state == "FAILED "+redcloud.FailureRecipientOptedOut:
+			// The person's STOP landed after the acceptance.
+			want, wantEvents = state, 2
 		}
 		switch {
 		case m.status == redcloud.MessageQueued || m.status == redcloud.MessageSent && m.to != noReceipt:
@@ -232,7 +258,7 @@ func check(t *testing.T, db *sql.DB, d *driver, rc *receiver, rec *recorder, f *
 				v.add("sequence gap or repeat", "%s: sequences %v", id, sequences(evs))
 				break
 			}
-			if !stepType(e.sequence, e.typ) {
+			if !stepType(e.sequence, e.typ, m.direction) {
 				v.add("event of the wrong type for its step", "%s: sequence %d is %s", id, e.sequence, e.typ)
 			}
 		}
@@ -256,6 +282,9 @@ func check(t *testing.T, db *sql.DB, d *driver, rc *receiver, rec *recorder, f *
 	// never changed, always signed.
 	rc.mu.Lock()
 	for id, e := range events {
+		if m := messages[e.messageID]; m != nil && m.keywordReply {
+			continue // no webhooks: checkKeywords
+		}
 		states := deliveries[id]
 		if len(states) != 1 || states[0] != "DELIVERED" {
 			v.add("delivery not DELIVERED", "%s (%s): %v", id, e.typ, states)
@@ -291,6 +320,9 @@ func check(t *testing.T, db *sql.DB, d *driver, rc *receiver, rec *recorder, f *
 	if rc.badHeader != 0 {
 		v.add("delivery headers disagree with the body", "%d deliveries", rc.badHeader)
 	}
+	if k != nil {
+		f.keywords = checkKeywords(v, k, ops, messages, byMessage, deliveries, rc)
+	}
 	rc.mu.Unlock()
 	f.messages, f.events = len(messages), len(events)
 
@@ -324,11 +356,14 @@ func check(t *testing.T, db *sql.DB, d *driver, rc *receiver, rec *recorder, f *
 	return c
 }
 
-// stepType reports whether an event of type typ may have sequence seq
-// (CONTRACT §6).
-func stepType(seq int, typ string) bool {
+// stepType reports whether an event of type typ may have sequence seq in a
+// message of direction (CONTRACT §6).
+func stepType(seq int, typ, direction string) bool {
 	switch seq {
 	case 1:
+		if direction == platform.Inbound {
+			return typ == webhook.TypeInbound
+		}
 		return typ == "message.queued"
 	case 2:
 		return typ == "message.sent" || typ == "message.failed"

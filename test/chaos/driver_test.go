@@ -107,6 +107,10 @@ type op struct {
 	ids      []string // the messageIds the client got, in order
 	calls    int      // Send calls made for it (the first included)
 	accepted bool
+
+	kw      *keywordSend                 // set for a send to a person who texts keywords
+	results []redcloud.AcceptedRecipient // the first acceptance's
+	errors  []redcloud.RecipientError    // the first acceptance's refused recipients
 }
 
 // newOp builds operation n's payload: 1–3 distinct recipients, each an
@@ -238,17 +242,21 @@ func (d *driver) accept(o *op, res *redcloud.SendResult, replay bool) {
 	ids := res.MessageIDs()
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if len(res.Errors) != 0 || len(ids) != len(o.req.To) {
+	// Only a person who texts keywords may be refused, and only as opted out.
+	refusedOK := o.kw != nil && len(res.Errors) == 1 && res.Errors[0].To == o.kw.to &&
+		res.Errors[0].Code == redcloud.CodeForbidden && res.Errors[0].Reason == "recipient_opted_out"
+	if len(res.Errors) != 0 && !refusedOK || len(ids)+len(res.Errors) != len(o.req.To) {
 		d.problemLocked("%s: accepted %d of %d recipients, errors %+v", o.key, len(ids), len(o.req.To), res.Errors)
 	}
 	if replay {
 		d.replays++
-		if !res.Replayed || !slices.Equal(ids, o.ids) {
-			d.problemLocked("%s sent again: replayed %v, messageIds %v; first acceptance %v", o.key, res.Replayed, ids, o.ids)
+		if !res.Replayed || !slices.Equal(ids, o.ids) || !slices.Equal(res.Errors, o.errors) {
+			d.problemLocked("%s sent again: replayed %v, messageIds %v, errors %+v; first acceptance %v, %+v",
+				o.key, res.Replayed, ids, res.Errors, o.ids, o.errors)
 		}
 		return
 	}
-	o.ids, o.accepted = ids, true
+	o.ids, o.accepted, o.results, o.errors = ids, true, res.Results, res.Errors
 }
 
 func (d *driver) problem(format string, args ...any) {

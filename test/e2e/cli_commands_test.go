@@ -134,7 +134,8 @@ func TestCLICommands(t *testing.T) {
 
 	t.Run("send, message, key", func(t *testing.T) {
 		r := cliWant(t, 0, env, "send", "--to", "+15551234567", "--text", "hello", "--external-ref", "order_789")
-		for _, want := range []string{"accepted 1 of 1 recipient", "MESSAGE ID", "msg_", "idempotency key", "(generated)", "requestId", "req_"} {
+		for _, want := range []string{"accepted 1 of 1 recipient", "MESSAGE ID", "msg_", "ENCODING", "GSM-7, 1 segment\n",
+			"idempotency key", "(generated)", "requestId", "req_"} {
 			if !strings.Contains(r.stdout, want) {
 				t.Errorf("send lacks %q:\n%s", want, r)
 			}
@@ -146,9 +147,11 @@ func TestCLICommands(t *testing.T) {
 			Partial              bool   `json:"partial"`
 			RequestID            string `json:"requestId"`
 			Results              []struct {
-				To        string `json:"to"`
-				MessageID string `json:"messageId"`
-				Status    string `json:"status"`
+				To        string  `json:"to"`
+				MessageID string  `json:"messageId"`
+				Status    string  `json:"status"`
+				Encoding  *string `json:"encoding"`
+				Segments  int     `json:"segments"`
 			} `json:"results"`
 			Errors []any `json:"errors"`
 		}
@@ -157,6 +160,7 @@ func TestCLICommands(t *testing.T) {
 		cliJSON(t, cliWant(t, 0, env, args...), &first)
 		if first.IdempotencyKey != "idem_order_789" || first.IdempotencyKeySource != "given" || first.Replayed || first.Partial ||
 			len(first.Results) != 1 || !strings.HasPrefix(first.Results[0].MessageID, "msg_") || first.Results[0].Status != "QUEUED" ||
+			first.Results[0].Encoding == nil || *first.Results[0].Encoding != "GSM-7" || first.Results[0].Segments != 1 ||
 			first.Errors == nil || !strings.HasPrefix(first.RequestID, "req_") {
 			t.Fatalf("send --json: %+v", first)
 		}
@@ -168,6 +172,37 @@ func TestCLICommands(t *testing.T) {
 		cliJSON(t, cliWant(t, 0, env, "send", "--to", "+15551234567", "--text", "x", "--json"), &gen)
 		if !strings.HasPrefix(gen.IdempotencyKey, "rc_") || gen.IdempotencyKeySource != "generated" {
 			t.Fatalf("a generated key should be printed: %+v", gen)
+		}
+		// A character outside GSM-7 makes it UCS-2: 71 units are two segments.
+		ucs2 := "ça " + strings.Repeat("a", 68)
+		if r := cliWant(t, 0, env, "send", "--to", "+15551234567", "--text", ucs2); !strings.Contains(r.stdout, "UCS-2, 2 segments\n") {
+			t.Errorf("send of a UCS-2 text lacks its encoding:\n%s", r)
+		}
+		var u sendJSON
+		cliJSON(t, cliWant(t, 0, env, "send", "--to", "+15551234567", "--text", ucs2, "--json"), &u)
+		if len(u.Results) != 1 || u.Results[0].Encoding == nil || *u.Results[0].Encoding != "UCS-2" || u.Results[0].Segments != 2 {
+			t.Fatalf("send --json of a UCS-2 text: %+v", u)
+		}
+		r = cliWant(t, 0, env, "message", u.Results[0].MessageID)
+		if !strings.Contains(r.stdout, `UCS-2, 2 segments (forced by "ç" U+00E7)`) {
+			t.Errorf("message of a UCS-2 text lacks its encoding:\n%s", r)
+		}
+		var um struct {
+			Encoding         *string  `json:"encoding"`
+			Segments         int      `json:"segments"`
+			NonGSMCharacters []string `json:"nonGsmCharacters"`
+		}
+		cliJSON(t, cliWant(t, 0, env, "message", u.Results[0].MessageID, "--json"), &um)
+		if um.Encoding == nil || *um.Encoding != "UCS-2" || um.Segments != 2 || len(um.NonGSMCharacters) != 1 || um.NonGSMCharacters[0] != "ç" {
+			t.Fatalf("message --json of a UCS-2 text: %+v", um)
+		}
+		var mms sendJSON
+		cliJSON(t, cliWant(t, 0, env, "send", "--to", "+15551234567", "--type", "MMS", "--media", "https://example.com/cat.jpg", "--json"), &mms)
+		if len(mms.Results) != 1 || mms.Results[0].Encoding != nil || mms.Results[0].Segments != 1 {
+			t.Fatalf("send --json of an MMS: %+v", mms)
+		}
+		if r := cliWant(t, 0, env, "message", mms.Results[0].MessageID); !strings.Contains(r.stdout, "MMS, 1 segment\n") {
+			t.Errorf("message of an MMS lacks its encoding line:\n%s", r)
 		}
 
 		id := first.Results[0].MessageID
@@ -189,7 +224,8 @@ func TestCLICommands(t *testing.T) {
 			t.Fatalf("message --json: %+v", m)
 		}
 		r = cliWant(t, 0, env, "message", id)
-		for _, want := range []string{id, "DELIVERED", "terminal", "events:", "message.queued", "message.sent", "message.delivery", "order_789"} {
+		for _, want := range []string{id, "DELIVERED", "terminal", "events:", "message.queued", "message.sent", "message.delivery", "order_789",
+			"encoding      GSM-7, 1 segment\n"} {
 			if !strings.Contains(r.stdout, want) {
 				t.Errorf("message lacks %q:\n%s", want, r)
 			}
