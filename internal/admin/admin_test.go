@@ -55,7 +55,7 @@ func postgresDSN(t *testing.T) string {
 	t.Helper()
 	postgresSlots <- struct{}{}
 	t.Cleanup(func() { <-postgresSlots }) // last: after the schema is dropped
-	return storetest.Postgres(t)
+	return storetest.Small(storetest.Postgres(t), 8)
 }
 
 // forEachDB runs fn as a subtest on each database, in parallel with other

@@ -45,7 +45,7 @@ func forEachDB(t *testing.T, fn func(t *testing.T, e *env)) {
 		t.Run(d.name, func(t *testing.T) {
 			t.Parallel()
 			dsn := d.dsn(t)
-			db, err := store.Open(context.Background(), dsn)
+			db, err := store.Open(context.Background(), storetest.Small(dsn, 8))
 			if err != nil {
 				t.Fatal(err)
 			}

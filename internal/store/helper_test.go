@@ -57,7 +57,7 @@ func openTest(t *testing.T) *store.DB {
 // file or a PostgreSQL DSN — and closes it when the test ends.
 func openSQLiteAt(t *testing.T, path string) *store.DB {
 	t.Helper()
-	db, err := store.Open(context.Background(), path)
+	db, err := store.Open(context.Background(), storetest.Small(path, 8))
 	if err != nil {
 		t.Fatalf("open %s: %v", path, err)
 	}

@@ -98,7 +98,7 @@ func chaosProfile(t *testing.T) profile {
 // fault rate practically never exhausts it (0.2^11 after +15005550003's two
 // own faults); the webhook schedule spans ~10 s, beyond any receiver outage.
 func serverArgs(dsn string, p profile) []string {
-	return []string{"--db", dsn, "--sandbox-delay", "20ms", "--lease", "2s", "--poll-interval", "100ms",
+	return []string{"--db", storetest.Small(dsn, 16), "--sandbox-delay", "20ms", "--lease", "2s", "--poll-interval", "100ms",
 		"--provider-retry-schedule", "100ms,200ms,300ms,300ms,300ms,300ms,300ms,300ms,300ms,300ms,300ms,300ms",
 		"--webhook-retry-schedule", "100ms,250ms,500ms,1s,1s,1s,1s,1s,1s,1s,1s,1s",
 		"--sandbox-provider-failure-rate", fmt.Sprint(p.failureRate)}

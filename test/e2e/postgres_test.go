@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http/httptest"
-	"net/url"
 	"sync"
 	"testing"
 	"time"
@@ -25,7 +24,7 @@ func TestPostgresSeveralProcesses(t *testing.T) {
 	// Three processes at the default 48 connections each could take more
 	// than PostgreSQL's default 100 between them: 12 each, as an operator
 	// running several processes would set it.
-	args := []string{"--db", withParam(dsn, "pool_max_conns", "12"), "--sandbox-delay", "10ms", "--lease", "2s", "--poll-interval", "100ms",
+	args := []string{"--db", storetest.Small(dsn, 12), "--sandbox-delay", "10ms", "--lease", "2s", "--poll-interval", "100ms",
 		"--provider-retry-schedule", "50ms,50ms,50ms", "--webhook-retry-schedule", "100ms,100ms,100ms,100ms"}
 	procs := []*server{start(t, args...), start(t, args...), start(t, args...)}
 	tok := procs[0].token(demoID, demoSecret)
@@ -159,16 +158,4 @@ func TestPostgresSeveralProcesses(t *testing.T) {
 		t.Errorf("%d deliveries failed signature verification", rc.bad)
 	}
 	rc.mu.Unlock()
-}
-
-// withParam adds the query parameter name=value to a URL.
-func withParam(rawURL, name, value string) string {
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		return rawURL
-	}
-	q := u.Query()
-	q.Set(name, value)
-	u.RawQuery = q.Encode()
-	return u.String()
 }

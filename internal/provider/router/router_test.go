@@ -193,7 +193,7 @@ func (s *syncBuffer) String() string {
 func newEnv(t *testing.T, dsn string) *env {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, dsn)
+	db, err := store.Open(ctx, storetest.Small(dsn, 8))
 	if err != nil {
 		t.Fatal(err)
 	}

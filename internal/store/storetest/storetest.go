@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"testing"
 
@@ -257,5 +258,21 @@ func newName() string {
 func dsnOf(base *url.URL, name string) string {
 	u := *base
 	u.Path = "/" + name
+	return u.String()
+}
+
+// Small returns a postgres:// DSN with the store's pool_max_conns set to n
+// (a SQLite path unchanged): tests run many stores at once against one
+// PostgreSQL server, whose max_connections (100 by default) the default
+// pool of 48 per store would soon exhaust. Only the store understands the
+// parameter: open other connections with the DSN Postgres returned.
+func Small(dsn string, n int) string {
+	u, err := url.Parse(dsn)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		return dsn
+	}
+	q := u.Query()
+	q.Set("pool_max_conns", strconv.Itoa(n))
+	u.RawQuery = q.Encode()
 	return u.String()
 }
