@@ -3,6 +3,7 @@ package store
 import "testing"
 
 func TestPoolSize(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		in, out string
 		n       int
