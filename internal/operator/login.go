@@ -56,7 +56,7 @@ func (o *Operator) Login(ctx context.Context, email, password, from string) (Ses
 	if blocked {
 		wait := max(1, int(math.Ceil(until.Sub(now).Seconds())))
 		return Session{}, platform.Errorf(redcloud.CodeRateLimited,
-			"too many failed logins; try again in %s", (time.Duration(wait) * time.Second).String()).With("retryAfter", wait)
+			"too many failed logins; try again in %s", (time.Duration(wait)*time.Second).String()).With("retryAfter", wait)
 	}
 	op, err := o.db.GetOperatorByEmail(ctx, e)
 	if err != nil && !errors.Is(err, platform.ErrNotFound) {
