@@ -112,7 +112,8 @@ func serve(ctx context.Context, o serveOptions) error {
 	if o.sandbox {
 		mode = store.ModeSandbox
 	}
-	mc, err := operator.New(db, operator.Config{}).PrepareMode(ctx, mode, o.changeMode, o.db)
+	op := operator.New(db, operator.Config{})
+	mc, err := op.PrepareMode(ctx, mode, o.changeMode, o.db)
 	if err != nil {
 		return err
 	}
@@ -122,9 +123,15 @@ func serve(ctx context.Context, o serveOptions) error {
 	if mc.Revoked > 0 {
 		log.Warn("revoked API clients that held a published sandbox secret", "clients", mc.Revoked)
 	}
+	if mc.RemovedOperators > 0 {
+		log.Warn("removed console operators whose password was the published sandbox one", "operators", mc.RemovedOperators)
+	}
 	if o.sandbox {
 		seeded, err := db.SeedIfEmpty(ctx, platform.SandboxSeed(time.Now()))
 		if err != nil {
+			return err
+		}
+		if _, err := op.SeedSandboxOperator(ctx); err != nil {
 			return err
 		}
 		log.Warn("SANDBOX MODE: demo credentials are public; never use this database for real traffic",

@@ -95,6 +95,7 @@ func TestAdmin(t *testing.T) {
 		{"Errors", testAdminErrors},
 		{"Concurrent", testAdminConcurrent},
 		{"Help", testAdminHelp},
+		{"Operator", testAdminOperator},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
