@@ -1,6 +1,7 @@
 package console
 
 import (
+	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -17,8 +18,8 @@ const auditPageSize = 50
 type auditData struct {
 	Actor, Action, Target string
 	Entries               []store.AuditEntry
-	// Next is the query string of the next page; "" when none follows.
-	Next string
+	// Next links the next page; "" when none follows (see messagesData).
+	Next template.URL
 }
 
 // auditCursor is where a page of the audit log starts: "<unix ms>.<id>"
@@ -64,7 +65,7 @@ func (c *Console) audit(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		next.Set("before", auditCursor(es[len(es)-1]))
-		d.Next = next.Encode()
+		d.Next = template.URL("/audit?" + next.Encode())
 	}
 	c.render(w, r, http.StatusOK, "audit", view{Title: "Audit log", Nav: "audit", Data: d})
 }

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -30,8 +31,9 @@ type messagesData struct {
 	Statuses []string
 	Clients  []operator.ClientSummary
 	Page     operator.MessagePage
-	// Next is the query string of the next page; "" when none follows.
-	Next string
+	// Next links the next page; "" when none follows. Built here from
+	// url.Values, so that the template need not escape it.
+	Next template.URL
 }
 
 // formTime turns a time typed in the form — a datetime-local value
@@ -95,7 +97,7 @@ func (c *Console) messages(w http.ResponseWriter, r *http.Request) {
 			next.Set("apiClientId", f.APIClientID)
 		}
 		next.Set("cursor", page.NextCursor)
-		d.Next = next.Encode()
+		d.Next = template.URL("/messages?" + next.Encode())
 	}
 	c.render(w, r, http.StatusOK, "messages", v)
 }
