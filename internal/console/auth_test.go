@@ -33,6 +33,7 @@ func postPaths(e *env) map[string]url.Values {
 		"/numbers/num_a":                        {"status": {"SUSPENDED"}},
 		"/numbers/num_free/assign":              {"client": {"rc_a"}},
 		"/numbers/num_a/unassign":               nil,
+		"/numbers/num_a/overrides":              {"inboundOverride": {"https://a.example/in"}},
 		"/opt-outs":                             {"client": {"rc_a"}, "e164": {"+15557654321"}},
 		"/opt-outs/remove":                      {"client": {"rc_a"}, "e164": {"+15557654321"}, "reason": {"test"}},
 		"/logout":                               nil,

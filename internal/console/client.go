@@ -159,20 +159,7 @@ func (c *Console) setWebhooks(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in := operator.WebhookInput{Sandbox: c.cfg.Sandbox}
-	for _, f := range []struct {
-		name string
-		dst  ***string
-	}{{"deliveryUrl", &in.DeliveryURL}, {"inboundUrl", &in.InboundURL}} {
-		if _, ok := r.PostForm[f.name]; !ok {
-			continue // not in the form: left as it is
-		}
-		v := strings.TrimSpace(r.PostForm.Get(f.name))
-		var p *string
-		if v != "" {
-			p = &v
-		}
-		*f.dst = &p
-	}
+	in.DeliveryURL, in.InboundURL = formURL(r, "deliveryUrl"), formURL(r, "inboundUrl")
 	if _, err := op(r).SetWebhooks(r.Context(), r.PathValue("id"), in); err != nil {
 		c.fail(w, r, err)
 		return
@@ -202,4 +189,18 @@ func (c *Console) activateWebhookSecret(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	backToClient(w, r, "webhook-activated")
+}
+
+// formURL reads a URL field as a change: nil when the form lacks the field
+// (left as it is), a pointer to nil when it is empty (cleared).
+func formURL(r *http.Request, name string) **string {
+	if _, ok := r.PostForm[name]; !ok {
+		return nil
+	}
+	v := strings.TrimSpace(r.PostForm.Get(name))
+	var p *string
+	if v != "" {
+		p = &v
+	}
+	return &p
 }

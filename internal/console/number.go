@@ -139,3 +139,19 @@ func (c *Console) unassignNumber(w http.ResponseWriter, r *http.Request) {
 	}
 	redirect(w, r, "/numbers/"+url.PathEscape(n.ID)+"?done=number-unassigned")
 }
+
+// setNumberOverrides sets an assigned number's webhook URL overrides; an
+// empty field clears its override.
+func (c *Console) setNumberOverrides(w http.ResponseWriter, r *http.Request) {
+	if !c.form(w, r) {
+		return
+	}
+	in := operator.WebhookInput{Sandbox: c.cfg.Sandbox}
+	in.InboundURL, in.DeliveryURL = formURL(r, "inboundOverride"), formURL(r, "deliveryOverride")
+	n, err := op(r).SetNumberOverrides(r.Context(), r.PathValue("id"), in)
+	if err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	redirect(w, r, "/numbers/"+url.PathEscape(n.ID)+"?done=number-saved")
+}

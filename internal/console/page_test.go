@@ -222,7 +222,14 @@ func TestActions(t *testing.T) {
 	if n.Status != "SUSPENDED" || n.CampaignRegID == nil || *n.CampaignRegID != "C9" || n.SMSEnabled || !n.MMSEnabled || n.APIClientID != "rc_beta" {
 		t.Errorf("num_new: %+v", n)
 	}
+	e.post("/numbers/num_new/overrides", url.Values{"inboundOverride": {"https://beta.example/in"}, "deliveryOverride": {""}}, http.StatusSeeOther)
+	audited(operator.ActionNumberOverrides, "num_new")
+	if n, _ := e.op.GetNumber(e.ctx, "num_new"); n.WebhookInboundOverride == nil || *n.WebhookInboundOverride != "https://beta.example/in" {
+		t.Errorf("override: %+v", n.WebhookInboundOverride)
+	}
+	e.post("/numbers/num_new/overrides", url.Values{"inboundOverride": {"ftp://x"}}, http.StatusBadRequest)
 	e.post("/numbers/num_new/unassign", nil, http.StatusSeeOther)
+	e.post("/numbers/num_new/overrides", url.Values{"inboundOverride": {"https://beta.example/in"}}, http.StatusConflict)
 	audited(operator.ActionNumberUnassign, "num_new")
 
 	e.post("/opt-outs", url.Values{"client": {"rc_a"}, "e164": {"+15557654321"}}, http.StatusSeeOther)

@@ -45,6 +45,7 @@ func (c *Console) routes() http.Handler {
 	action("/numbers/{id}", c.updateNumber)
 	action("/numbers/{id}/assign", c.assignNumber)
 	action("/numbers/{id}/unassign", c.unassignNumber)
+	action("/numbers/{id}/overrides", c.setNumberOverrides)
 	page("/opt-outs", c.optOuts)
 	action("/opt-outs", c.addOptOut)
 	action("/opt-outs/remove", c.removeOptOut)

@@ -27,6 +27,7 @@ const (
 	ActionNumberAssign             = "number.assign"
 	ActionNumberUnassign           = "number.unassign"
 	ActionNumberUpdate             = "number.update"
+	ActionNumberOverrides          = "number.overrides"
 	ActionEventReplay              = "event.replay"
 	ActionOptOutAdd                = "opt-out.add"
 	ActionOptOutRemove             = "opt-out.remove"

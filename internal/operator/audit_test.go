@@ -81,6 +81,11 @@ func TestAuditEveryAction(t *testing.T) {
 				_, err := op.UpdateNumber(ctx, "num_x", operator.NumberUpdate{SMSEnabled: ptr(true)})
 				return err
 			}, operator.ActionNumberUpdate, "num_x", `"smsEnabled":false`, `"smsEnabled":true`},
+			{"number overrides", func() error {
+				u := ptr("https://x.example/in")
+				_, err := op.SetNumberOverrides(ctx, "+15125550100", operator.WebhookInput{InboundURL: &u})
+				return err
+			}, operator.ActionNumberOverrides, "num_x", `"inboundUrlOverride":null`, `"inboundUrlOverride":"https://x.example/in"`},
 			{"import", func() error {
 				inv, err := operator.ReadInventory(strings.NewReader("e164,city,state,zip_code,rate_center\n+15125550101,Austin,TX,78701,AUSTIN\n"))
 				if err != nil {

@@ -270,3 +270,30 @@ func numberState(n platform.Number) map[string]any {
 		"campaignRegId": n.CampaignRegID, "smsEnabled": n.SMSEnabled, "mmsEnabled": n.MMSEnabled,
 		"inboundUrlOverride": n.WebhookInboundOverride, "deliveryUrlOverride": n.WebhookDeliveryOverride}
 }
+
+// SetNumberOverrides sets or clears the webhook URL overrides of an
+// assigned number (by numberId or E.164), which take precedence over its
+// API client's URLs, as the client's own PATCH does; in.DeliveryURL and
+// in.InboundURL are the overrides. A number in the inventory has none to
+// set (CONFLICT): unassigning clears them.
+func (o *Operator) SetNumberOverrides(ctx context.Context, ref string, in WebhookInput) (platform.Number, error) {
+	if err := in.Validate(); err != nil {
+		return platform.Number{}, err
+	}
+	n, err := o.GetNumber(ctx, ref)
+	if err != nil {
+		return platform.Number{}, err
+	}
+	if n.APIClientID == "" {
+		return platform.Number{}, conflict("", "number %s is in the inventory; assign it before setting webhook overrides", numberName(n))
+	}
+	if in.DeliveryURL == nil && in.InboundURL == nil {
+		return n, nil
+	}
+	after, err := o.db.UpdateNumber(ctx, n.APIClientID, n.ID, platform.NumberUpdateInput{
+		WebhookInboundOverride: in.InboundURL, WebhookDeliveryOverride: in.DeliveryURL})
+	if err != nil {
+		return platform.Number{}, missing(err, "number %s is no longer assigned to %s; look again", numberName(n), n.APIClientID)
+	}
+	return after, o.record(ctx, ActionNumberOverrides, n.ID, numberState(n), numberState(after))
+}
