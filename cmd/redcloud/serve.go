@@ -141,7 +141,7 @@ func serve(ctx context.Context, o serveOptions) error {
 			return err
 		}
 		log.Warn("SANDBOX MODE: demo credentials are public; never use this database for real traffic",
-			"seeded", seeded, "clientId", redcloud.SandboxClientID)
+			"seeded", seeded, "clientId", redcloud.SandboxClientID, "consoleOperator", operator.SandboxOperatorEmail)
 	}
 	providerRetry, err := pipeline.ParseSchedule(o.providerRetry)
 	if err != nil {
