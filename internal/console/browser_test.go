@@ -324,4 +324,15 @@ func TestBrowser(t *testing.T) {
 
 	// Log out: the console asks for a login again.
 	do(t, ctx, "logout", chromedp.Click(css(`form.who button`)), chromedp.WaitVisible(css(`input[name="email"]`)))
+
+	// A session that ends while a page polls (here: the password is reset)
+	// sends the browser to the login page.
+	do(t, ctx, "login again", chromedp.EmulateViewport(1280, 900),
+		chromedp.SendKeys(css(`input[name="email"]`), operator.SandboxOperatorEmail),
+		chromedp.SendKeys(css(`input[name="password"]`), operator.SandboxOperatorPassword),
+		chromedp.Submit(css(`form.login`)), chromedp.WaitVisible(css(`svg.chart`)))
+	if _, err := s.op.ResetPassword(context.Background(), operator.SandboxOperatorEmail, ""); err != nil {
+		t.Fatal(err)
+	}
+	do(t, ctx, "session ended while polling", chromedp.WaitVisible(css(`input[name="email"]`)))
 }
