@@ -96,6 +96,7 @@ func TestAdmin(t *testing.T) {
 		{"Concurrent", testAdminConcurrent},
 		{"Help", testAdminHelp},
 		{"Operator", testAdminOperator},
+		{"NumberOverrides", testAdminNumberOverrides},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

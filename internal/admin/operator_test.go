@@ -94,3 +94,26 @@ func testAdminOperator(t *testing.T, c *adminCLI) {
 	}
 	c.fails(t, 2, "--limit must be 1-500", "admin", "audit", "list", "--limit", "0")
 }
+
+// testAdminNumberOverrides: set and clear an assigned number's overrides;
+// the URL rules name the flags; an inventory number has none; audited.
+func testAdminNumberOverrides(t *testing.T, c *adminCLI) {
+	cl := c.newClient(t)
+	c.ok(t, "admin", "number", "add", "--e164", "+15125550100", "--id", "num_o", "--client", cl.APIClientID)
+	c.ok(t, "admin", "number", "add", "--e164", "+15125550101", "--id", "num_free")
+	out := c.ok(t, "admin", "number", "set-overrides", "num_o", "--inbound-url", "https://o.example/in")
+	if !strings.Contains(out, "https://o.example/in") {
+		t.Errorf("set-overrides printed %q", out)
+	}
+	c.fails(t, 2, "--delivery-url", "admin", "number", "set-overrides", "num_o", "--delivery-url", "http://o.example/d")
+	c.fails(t, 2, "nothing to change", "admin", "number", "set-overrides", "num_o")
+	c.fails(t, 1, "is in the inventory", "admin", "number", "set-overrides", "num_free", "--clear-inbound")
+	out = c.ok(t, "admin", "number", "set-overrides", "+15125550100", "--clear-inbound")
+	if strings.Contains(out, "https://o.example/in") {
+		t.Errorf("--clear-inbound printed %q", out)
+	}
+	entries := adminOKJSON[[]map[string]any](t, c, "admin", "audit", "list", "--action", operator.ActionNumberOverrides)
+	if len(entries) != 2 || entries[0]["target"] != "num_o" {
+		t.Errorf("audit: %+v", entries)
+	}
+}
