@@ -15,6 +15,7 @@ import (
 
 	"github.com/redcloud-core/redcloud"
 	"github.com/redcloud-core/redcloud/internal/command"
+	"github.com/redcloud-core/redcloud/internal/console"
 	"github.com/redcloud-core/redcloud/internal/httpapi"
 	"github.com/redcloud-core/redcloud/internal/metrics"
 	"github.com/redcloud-core/redcloud/internal/operator"
@@ -50,6 +51,7 @@ type serveOptions struct {
 	metricsAddr        string
 	tokenRateLimit     float64
 	maxSegments        int
+	consoleAddr        string
 }
 
 func serveCmd() *cobra.Command {
@@ -90,6 +92,7 @@ for example REDCLOUD_DB=/var/lib/redcloud.db or REDCLOUD_RATE_LIMIT=0.`,
 	f.DurationVar(&o.pollInterval, "poll-interval", time.Second, "fallback poll for due work (new work wakes workers at once)")
 	f.DurationVar(&o.retention, "retention", 720*time.Hour, "how long finished messages, events and deliveries are kept")
 	f.StringVar(&o.metricsAddr, "metrics-addr", "", "serve /metrics on this address only (e.g. 127.0.0.1:9100), not on the API listener; default: /metrics on the API listener")
+	f.StringVar(&o.consoleAddr, "console-addr", "127.0.0.1:8081", "serve the operator web console on this address, never on the API listener; empty turns it off")
 	f.StringVar(&o.pprofAddr, "pprof-addr", "", "serve net/http/pprof on this address (e.g. 127.0.0.1:6060) for profiling; off by default")
 	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long in-flight requests may finish after SIGTERM")
 	return cmd
@@ -103,6 +106,9 @@ func serve(ctx context.Context, o serveOptions) error {
 	if o.sandbox && !o.allowPublicSandbox && !loopback(o.addr) {
 		return fmt.Errorf("sandbox mode uses published demo credentials and listens on loopback only; %q is not loopback (use --allow-public-sandbox to override, or --sandbox=false)", o.addr)
 	}
+	if o.sandbox && !o.allowPublicSandbox && o.consoleAddr != "" && !loopback(o.consoleAddr) {
+		return fmt.Errorf("sandbox mode seeds a console operator with a published password and serves the console on loopback only; --console-addr %q is not loopback (use --allow-public-sandbox to override, or --sandbox=false)", o.consoleAddr)
+	}
 	if !(o.sandboxFailureRate >= 0 && o.sandboxFailureRate <= 1) {
 		return fmt.Errorf("--sandbox-provider-failure-rate %v: use a fraction from 0 to 1", o.sandboxFailureRate)
 	}
@@ -115,7 +121,8 @@ func serve(ctx context.Context, o serveOptions) error {
 	if o.sandbox {
 		mode = store.ModeSandbox
 	}
-	mc, err := operator.New(db, operator.Config{}).PrepareMode(ctx, mode, o.changeMode, o.db)
+	op := operator.New(db, operator.Config{})
+	mc, err := op.PrepareMode(ctx, mode, o.changeMode, o.db)
 	if err != nil {
 		return err
 	}
@@ -125,13 +132,19 @@ func serve(ctx context.Context, o serveOptions) error {
 	if mc.Revoked > 0 {
 		log.Warn("revoked API clients that held a published sandbox secret", "clients", mc.Revoked)
 	}
+	if mc.RemovedOperators > 0 {
+		log.Warn("removed console operators whose password was the published sandbox one", "operators", mc.RemovedOperators)
+	}
 	if o.sandbox {
 		seeded, err := db.SeedIfEmpty(ctx, platform.SandboxSeed(time.Now()))
 		if err != nil {
 			return err
 		}
+		if _, err := op.SeedSandboxOperator(ctx); err != nil {
+			return err
+		}
 		log.Warn("SANDBOX MODE: demo credentials are public; never use this database for real traffic",
-			"seeded", seeded, "clientId", redcloud.SandboxClientID)
+			"seeded", seeded, "clientId", redcloud.SandboxClientID, "consoleOperator", operator.SandboxOperatorEmail)
 	}
 	providerRetry, err := pipeline.ParseSchedule(o.providerRetry)
 	if err != nil {
@@ -226,6 +239,13 @@ func serve(ctx context.Context, o serveOptions) error {
 		go func() { log.Warn("pprof stopped", "err", http.ListenAndServe(o.pprofAddr, mux)) }()
 		log.Info("pprof listening", "addr", o.pprofAddr)
 	}
+	if o.consoleAddr != "" {
+		stop, err := serveConsole(o, op, log)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	log.Info("listening", "addr", ln.Addr().String(), "sandbox", o.sandbox, "role", o.role, "db", store.RedactDSN(o.db))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -259,4 +279,30 @@ func loopback(addr string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// serveConsole serves the operator console on its own listener and returns
+// what stops it.
+func serveConsole(o serveOptions, op *operator.Operator, log *slog.Logger) (func(), error) {
+	c, err := console.New(console.Config{Operator: op, Sandbox: o.sandbox, LoopbackHostsOnly: loopback(o.consoleAddr), Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", o.consoleAddr)
+	if err != nil {
+		return nil, fmt.Errorf("--console-addr: %w", err)
+	}
+	srv := &http.Server{Handler: c, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	go func() {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			log.Warn("console listener stopped", "err", err)
+		}
+	}()
+	log.Info("console listening", "addr", ln.Addr().String())
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), o.shutdownTimeout)
+		defer cancel()
+		srv.Shutdown(ctx)
+	}, nil
 }

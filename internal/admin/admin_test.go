@@ -97,6 +97,8 @@ func TestAdmin(t *testing.T) {
 		{"Errors", testAdminErrors},
 		{"Concurrent", testAdminConcurrent},
 		{"Help", testAdminHelp},
+		{"Operator", testAdminOperator},
+		{"NumberOverrides", testAdminNumberOverrides},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -113,7 +113,7 @@ func testAdminClientSecretAuthenticates(t *testing.T, c *adminCLI, bin string) {
 // returns its base URL; it is stopped when the test ends.
 func (c *adminCLI) serve(t *testing.T, bin string) string {
 	t.Helper()
-	cmd := exec.Command(bin, "serve", "--sandbox=false", "--db", c.db, "--addr", "127.0.0.1:0")
+	cmd := exec.Command(bin, "serve", "--sandbox=false", "--db", c.db, "--addr", "127.0.0.1:0", "--console-addr", "")
 	cmd.Env = cleanEnv()
 	stderr, err := cmd.StderrPipe()
 	if err != nil {

@@ -93,7 +93,7 @@ Commands that take NUMBER accept a numberId or the number's E.164.`,
 		RunE: groupRun,
 	}
 	cmd.AddCommand(r.numberAddCmd(), r.numberImportCmd(), r.numberListCmd(),
-		r.numberAssignCmd(), r.numberUnassignCmd(), r.numberSetCmd(), r.numberRouteCmd())
+		r.numberAssignCmd(), r.numberUnassignCmd(), r.numberSetCmd(), r.numberRouteCmd(), r.numberSetOverridesCmd())
 	return cmd
 }
 

@@ -63,7 +63,8 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		args := append([]string{"serve", "--addr", "127.0.0.1:0", "--db", db, "--rate-limit", "0", "--token-rate-limit", "0",
 			"--sandbox-delay", "0s", "--role", cfg.Role}, cfg.ServerArgs...)
 		progress("server: starting redcloud %s", redact(strings.Join(args, " ")))
-		srv, err = startChild(ctx, append(slices.Clone(cfg.Command), args...), childEnv(cfg.Env))
+		// The measured server serves no console (its default port may be taken).
+		srv, err = startChild(ctx, append(slices.Clone(cfg.Command), args...), childEnv(append([]string{"REDCLOUD_CONSOLE_ADDR="}, cfg.Env...)))
 		if err != nil {
 			return nil, fmt.Errorf("start the server: %w", err)
 		}

@@ -52,7 +52,7 @@ func (o *Operator) CreateAccount(ctx context.Context, in AccountInput) (platform
 		}
 		return platform.Account{}, err
 	}
-	return a, nil
+	return a, o.record(ctx, ActionAccountCreate, a.ID, nil, map[string]string{"name": a.Name, "status": a.Status})
 }
 
 // AccountSummary is an account with how many API clients it has.
@@ -150,5 +150,6 @@ func (o *Operator) SetAccountStatus(ctx context.Context, id, status string) (Acc
 	if err != nil {
 		return AccountStatusChange{}, err
 	}
-	return AccountStatusChange{StatusChange{id, before.Status, st}, count[id]}, nil
+	return AccountStatusChange{StatusChange{id, before.Status, st}, count[id]},
+		o.record(ctx, ActionAccountStatus, id, map[string]string{"status": before.Status}, map[string]string{"status": st})
 }

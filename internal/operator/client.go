@@ -85,7 +85,8 @@ func (o *Operator) CreateClient(ctx context.Context, in ClientInput) (NewClient,
 	if err != nil {
 		return NewClient{}, err
 	}
-	return NewClient{APIClient: stored, ClientSecret: secret}, nil
+	return NewClient{APIClient: stored, ClientSecret: secret}, o.record(ctx, ActionClientCreate, id, nil, map[string]any{
+		"accountId": stored.AccountID, "name": stored.Name, "status": stored.Status, "capabilities": nonNilCaps(stored.Capabilities)})
 }
 
 // ClientSummary is an API client with the numbers assigned to it. The
@@ -160,7 +161,8 @@ func (o *Operator) SetClientStatus(ctx context.Context, id, status string) (Clie
 	if err := o.db.SetAPIClientStatus(ctx, c.ID, st); err != nil {
 		return ClientStatusChange{}, missing(err, "api client %s not found", c.ID)
 	}
-	return ClientStatusChange{StatusChange{c.ID, c.Status, st}, c.AccountID, c.AccountStatus}, nil
+	return ClientStatusChange{StatusChange{c.ID, c.Status, st}, c.AccountID, c.AccountStatus},
+		o.record(ctx, ActionClientStatus, c.ID, map[string]string{"status": c.Status}, map[string]string{"status": st})
 }
 
 // CheckCapabilities reports what is wrong with a list of capability names
@@ -202,5 +204,13 @@ func (o *Operator) SetCapabilities(ctx context.Context, id string, names []strin
 	if err := o.db.SetCapabilities(ctx, c.ID, caps); err != nil {
 		return CapabilityChange{}, missing(err, "api client %s not found", c.ID)
 	}
-	return CapabilityChange{c.ID, c.Capabilities, caps}, nil
+	return CapabilityChange{c.ID, c.Capabilities, caps}, o.record(ctx, ActionClientCapabilities, c.ID,
+		map[string]any{"capabilities": nonNilCaps(c.Capabilities)}, map[string]any{"capabilities": nonNilCaps(caps)})
+}
+
+func nonNilCaps(caps []string) []string {
+	if caps == nil {
+		return []string{}
+	}
+	return caps
 }

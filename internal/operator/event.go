@@ -2,6 +2,7 @@ package operator
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -80,13 +81,37 @@ func ParseSince(s string, now time.Time) (time.Time, error) {
 // An unknown event is NOT_FOUND, and then nothing is replayed.
 func (o *Operator) ReplayEvents(ctx context.Context, ids []string) ([]platform.Delivery, error) {
 	ds, err := o.db.ReplayEvents(ctx, ids, o.now())
-	return ds, missing(err, "event not found")
+	if err != nil {
+		return nil, missing(err, "event not found")
+	}
+	if len(ds) == 0 {
+		return ds, nil
+	}
+	target := ids[0]
+	if len(ids) > 1 {
+		target = fmt.Sprintf("%d events", len(ids))
+	}
+	replayed := make([]map[string]string, len(ds))
+	for i, d := range ds {
+		replayed[i] = map[string]string{"eventId": d.EventID, "deliveryId": d.ID, "url": d.URL, "state": d.State}
+	}
+	return ds, o.record(ctx, ActionEventReplay, target, nil, map[string]any{"deliveries": replayed})
 }
 
 // ReplayFailedSince replays every event whose delivery FAILED at or after
 // since and that has not been delivered (or queued again) since.
 func (o *Operator) ReplayFailedSince(ctx context.Context, since time.Time) ([]platform.Delivery, error) {
-	ids, err := o.db.FailedEventsSince(ctx, since)
+	return o.ReplayFailed(ctx, FailedFilter{Since: since})
+}
+
+// FailedFilter selects the failed deliveries ReplayFailed replays.
+type FailedFilter = store.FailedFilter
+
+// ReplayFailed replays every event whose delivery matching f FAILED and
+// that has not been delivered (or queued again) since: ReplayFailedSince
+// for one API client's URL (the console's endpoint health).
+func (o *Operator) ReplayFailed(ctx context.Context, f FailedFilter) ([]platform.Delivery, error) {
+	ids, err := o.db.FailedEvents(ctx, f)
 	if err != nil {
 		return nil, err
 	}

@@ -240,5 +240,9 @@ func (o *Operator) ImportInventory(ctx context.Context, inv Inventory) ([]platfo
 		}
 		return nil, fmt.Errorf("nothing imported: %w", err)
 	}
-	return ns, nil
+	e164s := make([]string, len(ns))
+	for i, n := range ns {
+		e164s[i] = n.E164
+	}
+	return ns, o.record(ctx, ActionNumberImport, "inventory", nil, map[string]any{"count": len(ns), "e164": e164s})
 }

@@ -69,5 +69,5 @@ func (o *Operator) SetKeywordReplies(ctx context.Context, id string, in KeywordR
 	if err := o.db.SetKeywordReplies(ctx, c.ID, to); err != nil {
 		return KeywordRepliesChange{}, missing(err, "api client %s not found", c.ID)
 	}
-	return KeywordRepliesChange{c.ID, c.KeywordReplies, to}, nil
+	return KeywordRepliesChange{c.ID, c.KeywordReplies, to}, o.record(ctx, ActionClientKeywordReplies, c.ID, c.KeywordReplies, to)
 }

@@ -16,6 +16,9 @@ type ModeCheck struct {
 	// Revoked counts the API clients whose published sandbox secret was
 	// revoked (production only).
 	Revoked int
+	// RemovedOperators counts the console operators removed because their
+	// password was the sandbox's published one (production only).
+	RemovedOperators int
 }
 
 // ModeMismatchError says the database was set up in the other mode.
@@ -32,7 +35,8 @@ func (e *ModeMismatchError) Error() string {
 // PrepareMode makes the database fit for a server in mode want: it records
 // the mode on a new database, refuses (*ModeMismatchError) a database set
 // up in the other mode unless change converts it, and in production revokes
-// every API client that still accepts a secret the documentation publishes.
+// every API client that still accepts a secret the documentation publishes
+// and every console operator whose password is the published one.
 func (o *Operator) PrepareMode(ctx context.Context, want store.Mode, change bool, dsn string) (ModeCheck, error) {
 	var done ModeCheck
 	published := platform.PublishedSecretHashes()
@@ -48,6 +52,10 @@ func (o *Operator) PrepareMode(ctx context.Context, want store.Mode, change bool
 			return done, err
 		}
 		done.ConvertedFrom = got
+		if err := o.record(ctx, ActionModeChange, "database", map[string]string{"mode": string(got)},
+			map[string]any{"mode": string(want), "revokedClients": done.Revoked}); err != nil {
+			return done, err
+		}
 	}
 	if want == store.ModeProduction {
 		n, err := o.db.RevokePublished(ctx, published)
@@ -55,6 +63,9 @@ func (o *Operator) PrepareMode(ctx context.Context, want store.Mode, change bool
 			return done, err
 		}
 		done.Revoked += n
+		if done.RemovedOperators, err = o.removePublishedOperators(ctx); err != nil {
+			return done, err
+		}
 	}
 	return done, nil
 }

@@ -106,7 +106,7 @@ func (o *Operator) AddNumber(ctx context.Context, in NumberInput) (platform.Numb
 		}
 		return platform.Number{}, err
 	}
-	return n, nil
+	return n, o.record(ctx, ActionNumberAdd, n.ID, nil, numberState(n))
 }
 
 // GetNumber returns a number by numberId or, when ref starts with '+', by
@@ -181,8 +181,9 @@ func (o *Operator) AssignNumber(ctx context.Context, ref, clientID string) (plat
 		}
 		return platform.Number{}, false, missing(err, "number %s not found", n.ID)
 	}
+	before := numberState(n)
 	n.APIClientID = clientID
-	return n, true, nil
+	return n, true, o.record(ctx, ActionNumberAssign, n.ID, before, numberState(n))
 }
 
 // CheckAssign reports what is wrong with an assignment, without the
@@ -206,7 +207,9 @@ func (o *Operator) UnassignNumber(ctx context.Context, ref string) (platform.Num
 	if err := o.db.UnassignNumber(ctx, n.ID); err != nil {
 		return platform.Number{}, missing(err, "number %s not found", n.ID)
 	}
-	return n, nil
+	after := n
+	after.APIClientID, after.WebhookInboundOverride, after.WebhookDeliveryOverride = "", nil, nil
+	return n, o.record(ctx, ActionNumberUnassign, n.ID, numberState(n), numberState(after))
 }
 
 // NumberUpdate changes the operator-set attributes of a number. A nil field
@@ -254,5 +257,43 @@ func (o *Operator) UpdateNumber(ctx context.Context, ref string, u NumberUpdate)
 	if err := o.db.SetNumberAttrs(ctx, n.ID, a); err != nil {
 		return platform.Number{}, missing(err, "number %s not found", n.ID)
 	}
-	return o.GetNumber(ctx, n.ID)
+	after, err := o.GetNumber(ctx, n.ID)
+	if err != nil {
+		return platform.Number{}, err
+	}
+	return after, o.record(ctx, ActionNumberUpdate, n.ID, numberState(n), numberState(after))
+}
+
+// numberState is what the audit log shows of a number.
+func numberState(n platform.Number) map[string]any {
+	return map[string]any{"e164": n.E164, "apiClientId": n.APIClientID, "status": n.Status,
+		"campaignRegId": n.CampaignRegID, "smsEnabled": n.SMSEnabled, "mmsEnabled": n.MMSEnabled,
+		"inboundUrlOverride": n.WebhookInboundOverride, "deliveryUrlOverride": n.WebhookDeliveryOverride}
+}
+
+// SetNumberOverrides sets or clears the webhook URL overrides of an
+// assigned number (by numberId or E.164), which take precedence over its
+// API client's URLs, as the client's own PATCH does; in.DeliveryURL and
+// in.InboundURL are the overrides. A number in the inventory has none to
+// set (CONFLICT): unassigning clears them.
+func (o *Operator) SetNumberOverrides(ctx context.Context, ref string, in WebhookInput) (platform.Number, error) {
+	if err := in.Validate(); err != nil {
+		return platform.Number{}, err
+	}
+	n, err := o.GetNumber(ctx, ref)
+	if err != nil {
+		return platform.Number{}, err
+	}
+	if n.APIClientID == "" {
+		return platform.Number{}, conflict("", "number %s is in the inventory; assign it before setting webhook overrides", numberName(n))
+	}
+	if in.DeliveryURL == nil && in.InboundURL == nil {
+		return n, nil
+	}
+	after, err := o.db.UpdateNumber(ctx, n.APIClientID, n.ID, platform.NumberUpdateInput{
+		WebhookInboundOverride: in.InboundURL, WebhookDeliveryOverride: in.DeliveryURL})
+	if err != nil {
+		return platform.Number{}, missing(err, "number %s is no longer assigned to %s; look again", numberName(n), n.APIClientID)
+	}
+	return after, o.record(ctx, ActionNumberOverrides, n.ID, numberState(n), numberState(after))
 }

@@ -205,3 +205,31 @@ func TestUpdateNumber(t *testing.T) {
 		wantError(t, err, redcloud.CodeNotFound, "", "number num_nope not found")
 	})
 }
+
+// TestSetNumberOverrides: set and clear an assigned number's overrides;
+// the URL rules apply; an inventory number has none to set.
+func TestSetNumberOverrides(t *testing.T) {
+	t.Parallel()
+	forEachDB(t, func(t *testing.T, e *env) {
+		e.client(t, "rc_a")
+		e.number(t, "num_a", "+15125550100", "rc_a")
+		e.number(t, "num_free", "+15125550101", "")
+		u := ptr("https://a.example/d")
+		n, err := e.op.SetNumberOverrides(e.ctx, "num_a", operator.WebhookInput{DeliveryURL: &u})
+		if err != nil || n.WebhookDeliveryOverride == nil || *n.WebhookDeliveryOverride != "https://a.example/d" || n.WebhookInboundOverride != nil {
+			t.Fatalf("set: %+v %v", n, err)
+		}
+		var none *string
+		n, err = e.op.SetNumberOverrides(e.ctx, "+15125550100", operator.WebhookInput{DeliveryURL: &none})
+		if err != nil || n.WebhookDeliveryOverride != nil {
+			t.Errorf("clear: %+v %v", n, err)
+		}
+		bad := ptr("http://a.example/d")
+		_, err = e.op.SetNumberOverrides(e.ctx, "num_a", operator.WebhookInput{DeliveryURL: &bad})
+		wantError(t, err, redcloud.CodeInvalidRequest, "deliveryUrl", "deliveryUrl")
+		_, err = e.op.SetNumberOverrides(e.ctx, "num_free", operator.WebhookInput{DeliveryURL: &u})
+		wantError(t, err, redcloud.CodeConflict, "", "is in the inventory")
+		_, err = e.op.SetNumberOverrides(e.ctx, "num_nope", operator.WebhookInput{DeliveryURL: &u})
+		wantError(t, err, redcloud.CodeNotFound, "", "not found")
+	})
+}

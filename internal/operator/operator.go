@@ -13,8 +13,11 @@
 package operator
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"os"
+	"os/user"
 	"time"
 
 	"github.com/redcloud-core/redcloud"
@@ -22,16 +25,24 @@ import (
 	"github.com/redcloud-core/redcloud/internal/store"
 )
 
-// Operator performs the operator's actions on one database.
+// Operator performs the operator's actions on one database, on behalf of
+// one actor, whom the audit log names.
 type Operator struct {
-	db  *store.DB
-	now func() time.Time
+	db         *store.DB
+	now        func() time.Time
+	actor      string
+	sessionTTL time.Duration
 }
 
 // Config configures an Operator; its zero value works.
 type Config struct {
 	// Now is the clock for creation times and replays; default time.Now.
 	Now func() time.Time
+	// Actor is who the audit log says did what this Operator does; default
+	// CLIActor(). The console acts through As(the operator's email).
+	Actor string
+	// SessionTTL is how long a console login lasts; default 12h.
+	SessionTTL time.Duration
 }
 
 // New returns an Operator working on db, which the caller keeps and closes.
@@ -39,7 +50,37 @@ func New(db *store.DB, cfg Config) *Operator {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Operator{db: db, now: cfg.Now}
+	if cfg.Actor == "" {
+		cfg.Actor = CLIActor()
+	}
+	if cfg.SessionTTL <= 0 {
+		cfg.SessionTTL = 12 * time.Hour
+	}
+	return &Operator{db: db, now: cfg.Now, actor: cfg.Actor, sessionTTL: cfg.SessionTTL}
+}
+
+// As returns an Operator on the same database whose actions the audit log
+// records as actor's (a console operator's email).
+func (o *Operator) As(actor string) *Operator {
+	c := *o
+	c.actor = actor
+	return &c
+}
+
+// Actor returns who the audit log names for this Operator's actions.
+func (o *Operator) Actor() string { return o.actor }
+
+// CLIActor is the audit log's name for whoever runs a command on this
+// machine: "cli:" and the operating-system user.
+func CLIActor() string {
+	name := ""
+	if u, err := user.Current(); err == nil {
+		name = u.Username
+	}
+	if name == "" {
+		name = cmp.Or(os.Getenv("USER"), "unknown")
+	}
+	return "cli:" + name
 }
 
 // invalid is an INVALID_REQUEST error about field; its message starts with

@@ -31,7 +31,11 @@ func (o *Operator) AddOptOut(ctx context.Context, clientID, e164 string) (platfo
 	if _, err := o.db.GetAPIClient(ctx, clientID); err != nil {
 		return platform.Suppression{}, false, missing(err, "no API client %s", clientID)
 	}
-	return o.db.AddSuppression(ctx, platform.NewSuppression(clientID, e164, o.now()))
+	s, created, err := o.db.AddSuppression(ctx, platform.NewSuppression(clientID, e164, o.now()))
+	if err != nil || !created {
+		return s, created, err
+	}
+	return s, created, o.record(ctx, ActionOptOutAdd, clientID+" "+e164, nil, map[string]string{"source": s.Source})
 }
 
 // RemoveOptOut lifts an API client's opt-out of e164, whatever its source,
@@ -56,5 +60,6 @@ func (o *Operator) RemoveOptOut(ctx context.Context, clientID, e164, reason stri
 	if !removed {
 		return s, conflict("", "the opt-out of %s changed meanwhile; look again", e164)
 	}
-	return s, nil
+	return s, o.record(ctx, ActionOptOutRemove, clientID+" "+e164,
+		map[string]string{"source": s.Source, "keyword": s.Keyword}, map[string]string{"reason": reason})
 }

@@ -298,7 +298,7 @@ func (o *Operator) AddProvider(ctx context.Context, in ProviderInput) (platform.
 		}
 		return platform.ProviderConfig{}, err
 	}
-	return p, nil
+	return p, o.record(ctx, ActionProviderAdd, p.Name, nil, p)
 }
 
 // ProviderUpdate changes some settings of a provider; nil fields stay.
@@ -398,7 +398,7 @@ func (o *Operator) UpdateProvider(ctx context.Context, name string, u ProviderUp
 	if err := o.db.UpdateProvider(ctx, p); err != nil {
 		return platform.ProviderConfig{}, missing(err, "provider %s not found", name)
 	}
-	return p, nil
+	return p, o.record(ctx, ActionProviderUpdate, name, old, p)
 }
 
 // ListProviders returns the built-in sandbox and every stored provider,
@@ -489,7 +489,7 @@ func (o *Operator) RemoveProvider(ctx context.Context, name string) error {
 	case err != nil:
 		return missing(err, "provider %s not found", name)
 	}
-	return nil
+	return o.record(ctx, ActionProviderRemove, name, nil, nil)
 }
 
 // UnroutedNumbers counts the numbers assigned to an API client that have
@@ -515,7 +515,7 @@ func (o *Operator) SetDefaultProvider(ctx context.Context, name string) (string,
 	if err := o.db.SetDefaultProvider(ctx, name); err != nil {
 		return "", missing(err, "provider %s not found (see `provider list`)", name)
 	}
-	return prev, nil
+	return prev, o.record(ctx, ActionProviderDefault, "default", map[string]string{"provider": prev}, map[string]string{"provider": name})
 }
 
 // DefaultProvider returns the default provider, "" when none is set.
@@ -549,5 +549,5 @@ func (o *Operator) RouteNumber(ctx context.Context, ref, provider string) (platf
 		// The provider or the number was removed meanwhile.
 		return platform.Number{}, "", missing(err, "provider %s or number %s no longer exists", provider, n.ID)
 	}
-	return n, prev, nil
+	return n, prev, o.record(ctx, ActionNumberRoute, n.ID, map[string]string{"provider": prev}, map[string]string{"provider": provider})
 }

@@ -34,7 +34,9 @@ func (o *Operator) RotateClientSecret(ctx context.Context, id string, keepTokens
 	if err != nil {
 		return NewSecret{}, missing(err, "api client %s not found", c.ID)
 	}
-	return out, nil
+	// Never the secret: only what happened to the tokens.
+	return out, o.record(ctx, ActionClientRotateSecret, c.ID, nil,
+		map[string]any{"tokensKept": keepTokens, "revokedTokens": out.RevokedTokens})
 }
 
 // RevokeTokens revokes every access token issued to an API client and
@@ -44,7 +46,11 @@ func (o *Operator) RevokeTokens(ctx context.Context, id string) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	return o.db.RevokeTokens(ctx, c.ID)
+	n, err := o.db.RevokeTokens(ctx, c.ID)
+	if err != nil {
+		return 0, err
+	}
+	return n, o.record(ctx, ActionClientRevokeTokens, c.ID, nil, map[string]int64{"revokedTokens": n})
 }
 
 // RotateWebhookSecret creates an API client's next webhook signing secret
@@ -65,7 +71,8 @@ func (o *Operator) RotateWebhookSecret(ctx context.Context, id string, replace b
 	if err := o.db.SetNextWebhookSecret(ctx, c.ID, next); err != nil {
 		return "", missing(err, "api client %s not found", c.ID)
 	}
-	return next, nil
+	return next, o.record(ctx, ActionClientRotateWebhookKey, c.ID,
+		map[string]bool{"nextPending": c.WebhookSecretNext != nil}, map[string]bool{"nextPending": true})
 }
 
 // ActivateWebhookSecret makes the next webhook secret the one deliveries
@@ -82,5 +89,5 @@ func (o *Operator) ActivateWebhookSecret(ctx context.Context, id string) error {
 	if err := o.db.ActivateNextWebhookSecret(ctx, c.ID); err != nil {
 		return missing(err, "api client %s with a next webhook secret not found", c.ID)
 	}
-	return nil
+	return o.record(ctx, ActionClientActivateWebhookKey, c.ID, map[string]bool{"nextPending": true}, map[string]bool{"nextPending": false})
 }

@@ -62,5 +62,14 @@ func (o *Operator) SetWebhooks(ctx context.Context, id string, in WebhookInput) 
 	if err := o.db.SetWebhookURLs(ctx, c.ID, in.DeliveryURL, in.InboundURL); err != nil {
 		return platform.APIClient{}, missing(err, "api client %s not found", c.ID)
 	}
-	return o.getClient(ctx, c.ID)
+	after, err := o.getClient(ctx, c.ID)
+	if err != nil {
+		return platform.APIClient{}, err
+	}
+	return after, o.record(ctx, ActionClientWebhooks, c.ID, webhookState(c), webhookState(after))
+}
+
+// webhookState is an API client's webhook URLs for the audit log.
+func webhookState(c platform.APIClient) map[string]*string {
+	return map[string]*string{"deliveryUrl": c.DeliveryURL, "inboundUrl": c.InboundURL}
 }

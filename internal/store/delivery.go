@@ -312,10 +312,32 @@ func (db *DB) ReplayEvents(ctx context.Context, eventIDs []string, now time.Time
 // FailedEventsSince lists the events with a FAILED delivery updated at or
 // after since (and no later DELIVERED delivery), for bulk replay.
 func (db *DB) FailedEventsSince(ctx context.Context, since time.Time) ([]string, error) {
-	rows, err := db.r().query(ctx, `SELECT DISTINCT d.event_id FROM deliveries d
-		WHERE d.state = 'FAILED' AND d.updated_at >= ?
+	return db.FailedEvents(ctx, FailedFilter{Since: since})
+}
+
+// FailedFilter selects the events FailedEvents lists.
+type FailedFilter struct {
+	// Since: a FAILED delivery updated at or after it (required).
+	Since time.Time
+	// APIClientID and URL, when set, restrict the list to the FAILED
+	// deliveries of one API client, to one URL.
+	APIClientID, URL string
+}
+
+// FailedEvents lists the events with a FAILED delivery matching f that
+// have no DELIVERED or PENDING delivery, for bulk replay.
+func (db *DB) FailedEvents(ctx context.Context, f FailedFilter) ([]string, error) {
+	query, args := `SELECT DISTINCT d.event_id FROM deliveries d
+		WHERE d.state = 'FAILED' AND d.updated_at >= ?`, []any{ms(f.Since)}
+	if f.APIClientID != "" {
+		query, args = query+` AND d.api_client_id = ?`, append(args, f.APIClientID)
+	}
+	if f.URL != "" {
+		query, args = query+` AND d.url = ?`, append(args, f.URL)
+	}
+	rows, err := db.r().query(ctx, query+`
 		AND NOT EXISTS (SELECT 1 FROM deliveries o WHERE o.event_id = d.event_id AND o.state IN ('DELIVERED', 'PENDING'))
-		ORDER BY d.event_id`, ms(since))
+		ORDER BY d.event_id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("failed events: %w", err)
 	}

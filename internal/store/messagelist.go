@@ -11,7 +11,9 @@ import (
 // ListMessages returns a page of an API client's messages matching q,
 // newest first by (created_at, id), and whether more follow. Every filter
 // is served by an index of migration 00005 that starts with the client and
-// the filtered column, in page order.
+// the filtered column, in page order. An empty clientID lists every API
+// client's messages (the operator console); migration 00011's indexes serve
+// that list, by externalReference and by recipient.
 func (db *DB) ListMessages(ctx context.Context, clientID string, q platform.MessageQuery) ([]platform.Message, bool, error) {
 	query, args, limit := listMessagesSQL(clientID, q)
 	rows, err := db.r().query(ctx, query, args...)
@@ -39,14 +41,15 @@ func (db *DB) ListMessages(ctx context.Context, clientID string, q platform.Mess
 // listMessagesSQL returns the query of a page, its arguments and the page
 // size; the query asks for one row more, which tells whether more follow.
 func listMessagesSQL(clientID string, q platform.MessageQuery) (string, []any, int) {
-	where := []string{"api_client_id = ?"}
-	args := []any{clientID}
+	var where []string
+	var args []any
 	eq := func(column, value string) {
 		if value != "" {
 			where = append(where, column+" = ?")
 			args = append(args, value)
 		}
 	}
+	eq("api_client_id", clientID)
 	eq("status", q.Status)
 	eq("to_e164", q.To)
 	eq("number_id", q.NumberID)
@@ -76,6 +79,10 @@ func listMessagesSQL(clientID string, q platform.MessageQuery) (string, []any, i
 		limit = platform.DefaultMessageLimit
 	}
 	args = append(args, limit+1)
-	return `SELECT ` + messageColumns + ` FROM messages WHERE ` + strings.Join(where, " AND ") + `
+	cond := ""
+	if len(where) > 0 {
+		cond = ` WHERE ` + strings.Join(where, " AND ")
+	}
+	return `SELECT ` + messageColumns + ` FROM messages` + cond + `
 		ORDER BY created_at DESC, id DESC LIMIT ?`, args, limit
 }

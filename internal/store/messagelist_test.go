@@ -151,17 +151,21 @@ func TestListMessagesUsesIndexes(t *testing.T) {
 	at := t0
 	pos := &platform.MessagePosition{CreatedAt: t0, ID: "msg_x"}
 	for name, tc := range map[string]struct {
-		q     platform.MessageQuery
-		index string
+		client string
+		q      platform.MessageQuery
+		index  string
 	}{
-		"all":               {platform.MessageQuery{After: pos}, "messages_client_created"},
-		"window":            {platform.MessageQuery{CreatedAfter: &at, CreatedBefore: &at}, "messages_client_created"},
-		"status":            {platform.MessageQuery{Status: "FAILED", After: pos}, "messages_client_status"},
-		"to":                {platform.MessageQuery{To: "+15551234567"}, "messages_client_to"},
-		"numberId":          {platform.MessageQuery{NumberID: "num_a"}, "messages_client_number"},
-		"externalReference": {platform.MessageQuery{ExternalReference: "order_789"}, "messages_client_reference"},
+		"all":                             {"rc_a", platform.MessageQuery{After: pos}, "messages_client_created"},
+		"window":                          {"rc_a", platform.MessageQuery{CreatedAfter: &at, CreatedBefore: &at}, "messages_client_created"},
+		"status":                          {"rc_a", platform.MessageQuery{Status: "FAILED", After: pos}, "messages_client_status"},
+		"to":                              {"rc_a", platform.MessageQuery{To: "+15551234567"}, "messages_client_to"},
+		"numberId":                        {"rc_a", platform.MessageQuery{NumberID: "num_a"}, "messages_client_number"},
+		"externalReference":               {"rc_a", platform.MessageQuery{ExternalReference: "order_789"}, "messages_client_reference"},
+		"every client":                    {"", platform.MessageQuery{After: pos}, "messages_created"},
+		"every client, externalReference": {"", platform.MessageQuery{ExternalReference: "order_789"}, "messages_reference"},
+		"every client, to":                {"", platform.MessageQuery{To: "+15551234567", After: pos}, "messages_to"},
 	} {
-		query, args := store.ListMessagesSQL("rc_a", tc.q)
+		query, args := store.ListMessagesSQL(tc.client, tc.q)
 		rows, err := read.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+query, args...)
 		must(t, err)
 		var plan []string
@@ -177,4 +181,47 @@ func TestListMessagesUsesIndexes(t *testing.T) {
 			t.Errorf("%s: plan %s; want %s in page order", name, p, tc.index)
 		}
 	}
+}
+
+// TestListMessagesEveryClient: with no client (the operator console) the
+// list holds every API client's messages, paged the same way.
+func TestListMessagesEveryClient(t *testing.T) {
+	t.Parallel()
+	forEachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		mine := listFixture(t, db)
+		for _, tc := range []struct {
+			name string
+			q    platform.MessageQuery
+			want int
+		}{
+			{"all", platform.MessageQuery{}, len(mine) + 5},
+			{"externalReference", platform.MessageQuery{ExternalReference: "order_0"}, 4 + 5},
+			{"to", platform.MessageQuery{To: "+15550000000"}, 7 + 5},
+		} {
+			q := tc.q
+			q.Limit = 4
+			var got []platform.Message
+			for {
+				page, more, err := db.ListMessages(ctx, "", q)
+				must(t, err)
+				got = append(got, page...)
+				if !more {
+					break
+				}
+				last := page[len(page)-1]
+				q.After = &platform.MessagePosition{CreatedAt: last.CreatedAt, ID: last.ID}
+			}
+			if len(got) != tc.want || !slices.IsSortedFunc(got, newestFirst) {
+				t.Errorf("%s: listed %d messages (sorted %v), want %d", tc.name, len(got), slices.IsSortedFunc(got, newestFirst), tc.want)
+			}
+			clients := map[string]bool{}
+			for _, m := range got {
+				clients[m.APIClientID] = true
+			}
+			if !clients["rc_b"] {
+				t.Errorf("%s: no message of rc_b listed", tc.name)
+			}
+		}
+	})
 }

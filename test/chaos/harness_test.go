@@ -176,7 +176,8 @@ type server struct {
 // listens. It does not use t, so the caller decides what a failure means.
 func startServer(proc int, log *serverLog, addr string, args ...string) (*server, error) {
 	cmd := exec.Command(binary, append([]string{"serve", "--addr", addr}, args...)...)
-	cmd.Env = append(os.Environ(), "REDCLOUD_RATE_LIMIT=0", "REDCLOUD_TOKEN_RATE_LIMIT=0")
+	// No console: its default port would be shared by the tests' servers.
+	cmd.Env = append(os.Environ(), "REDCLOUD_RATE_LIMIT=0", "REDCLOUD_TOKEN_RATE_LIMIT=0", "REDCLOUD_CONSOLE_ADDR=")
 	lw := &lineWriter{proc: proc, log: log, addr: make(chan string, 1)}
 	listening := lw.addr
 	cmd.Stderr = lw

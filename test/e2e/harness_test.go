@@ -78,7 +78,8 @@ func (s *syncBuffer) String() string {
 func start(t *testing.T, args ...string) *server {
 	t.Helper()
 	cmd := exec.Command(binary, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
-	cmd.Env = append(os.Environ(), "REDCLOUD_RATE_LIMIT=0", "REDCLOUD_TOKEN_RATE_LIMIT=0")
+	// No console: its default port would be shared by the tests' servers.
+	cmd.Env = append(os.Environ(), "REDCLOUD_RATE_LIMIT=0", "REDCLOUD_TOKEN_RATE_LIMIT=0", "REDCLOUD_CONSOLE_ADDR=")
 	s := &server{t: t, cmd: cmd, logs: &syncBuffer{}, done: make(chan error, 1)}
 	addr := make(chan string, 1)
 	// A Writer rather than StderrPipe: Wait then returns only after every

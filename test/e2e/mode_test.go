@@ -27,7 +27,7 @@ func TestDatabaseModeGuard(t *testing.T) {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 		defer cancel()
-		out, err := exec.CommandContext(ctx, binary, append([]string{"serve", "--addr", "127.0.0.1:0", "--db", dbPath}, args...)...).CombinedOutput()
+		out, err := exec.CommandContext(ctx, binary, append([]string{"serve", "--addr", "127.0.0.1:0", "--console-addr", "", "--db", dbPath}, args...)...).CombinedOutput()
 		if err == nil || ctx.Err() != nil {
 			t.Fatalf("serve %v on the other mode's database: err %v, want an exit with an error\n%s", args, err, out)
 		}
