@@ -298,7 +298,7 @@ func (o *Operator) AddProvider(ctx context.Context, in ProviderInput) (platform.
 		}
 		return platform.ProviderConfig{}, err
 	}
-	return p, o.record(ctx, ActionProviderAdd, p.Name, nil, p)
+	return p, o.record(ctx, ActionProviderAdd, p.Name, nil, providerAudit(p))
 }
 
 // ProviderUpdate changes some settings of a provider; nil fields stay.
@@ -398,7 +398,7 @@ func (o *Operator) UpdateProvider(ctx context.Context, name string, u ProviderUp
 	if err := o.db.UpdateProvider(ctx, p); err != nil {
 		return platform.ProviderConfig{}, missing(err, "provider %s not found", name)
 	}
-	return p, o.record(ctx, ActionProviderUpdate, name, old, p)
+	return p, o.record(ctx, ActionProviderUpdate, name, providerAudit(old), providerAudit(p))
 }
 
 // ListProviders returns the built-in sandbox and every stored provider,
@@ -550,4 +550,16 @@ func (o *Operator) RouteNumber(ctx context.Context, ref, provider string) (platf
 		return platform.Number{}, "", missing(err, "provider %s or number %s no longer exists", provider, n.ID)
 	}
 	return n, prev, o.record(ctx, ActionNumberRoute, n.ID, map[string]string{"provider": prev}, map[string]string{"provider": provider})
+}
+
+// providerAudit is a provider's settings as the audit log records them:
+// everything but the password, which it says only where it comes from.
+func providerAudit(p platform.ProviderConfig) map[string]any {
+	source := "database"
+	if p.PasswordEnv != "" {
+		source = "environment " + p.PasswordEnv
+	}
+	return map[string]any{"name": p.Name, "host": p.Host, "port": p.Port, "tls": p.TLS, "systemId": p.SystemID,
+		"passwordSource": source, "systemType": p.SystemType, "binds": p.Binds, "window": p.Window, "mps": p.MPS,
+		"enquireLink": p.EnquireLink.String(), "dlrIdFormat": p.DLRIDFormat, "dcs0": p.DCS0, "segmentation": p.Segmentation}
 }
