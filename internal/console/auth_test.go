@@ -36,6 +36,8 @@ func postPaths(e *env) map[string]url.Values {
 		"/numbers/num_a/overrides":              {"inboundOverride": {"https://a.example/in"}},
 		"/opt-outs":                             {"client": {"rc_a"}, "e164": {"+15557654321"}},
 		"/opt-outs/remove":                      {"client": {"rc_a"}, "e164": {"+15557654321"}, "reason": {"test"}},
+		"/providers/default":                    {"provider": {"sandbox"}},
+		"/providers/route":                      {"number": {"num_a"}, "provider": {"sandbox"}},
 		"/logout":                               nil,
 	}
 }

@@ -87,6 +87,8 @@ type overviewData struct {
 	Overview operator.Overview
 	// Failing are the endpoints with a failure or an error in the hour.
 	Failing []store.EndpointHealth
+	// Providers are the upstream providers with their live binds.
+	Providers []operator.ProviderSummary
 }
 
 // overview shows the last hour at a glance and reloads its live part.
@@ -96,7 +98,12 @@ func (c *Console) overview(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, err)
 		return
 	}
-	d := overviewData{Chart: newChart(o.Buckets), Overview: o}
+	ps, err := op(r).ListProviders(r.Context())
+	if err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	d := overviewData{Chart: newChart(o.Buckets), Overview: o, Providers: ps}
 	for _, e := range o.Endpoints {
 		if e.Failed > 0 || e.LastError != "" {
 			d.Failing = append(d.Failing, e)

@@ -233,6 +233,8 @@ var notices = map[string]string{
 	"account-created":   "Account created.",
 	"opted-out":         "Opt-out added.",
 	"opt-out-removed":   "Opt-out lifted.",
+	"default-provider":  "Default provider saved.",
+	"number-routed":     "Number routed.",
 }
 
 // notice returns the fixed message a request asks for, or "".

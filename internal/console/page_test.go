@@ -17,7 +17,7 @@ func TestPages(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	for path, wants := range map[string][]string{
-		"/":                                 {"messages queued", "webhook deliveries pending", `<svg class="chart"`, "<polyline", `hx-trigger="every 3000ms"`, "Failing webhook endpoints"},
+		"/":                                 {"messages queued", "webhook deliveries pending", `<svg class="chart"`, "<polyline", `hx-trigger="every 3000ms"`, "Failing webhook endpoints", "Providers and binds"},
 		"/messages":                         {e.msg.ID, "hello from b", `name="externalReference"`, `name="apiClientId"`, `name="createdAfter"`, "RECEIVED"},
 		"/messages/" + e.msg.ID:             {e.evt.ID, "message.inbound", "http://127.0.0.1:9/hooks", "PENDING", "Replay"},
 		"/webhooks":                         {"rc_a", "http://127.0.0.1:9/hooks", "Replay all failed"},
@@ -28,6 +28,7 @@ func TestPages(t *testing.T) {
 		"/numbers/num_free":                 {"Assign", "15125550100"},
 		"/opt-outs?client=rc_a":             {"Add an opt-out", "No opt-out."},
 		"/audit":                            {"No entry."},
+		"/providers":                        {"built-in sandbox", "Default provider", "Route a number"},
 	} {
 		body := e.get(path, adminToken)
 		for _, w := range wants {
@@ -240,6 +241,24 @@ func TestActions(t *testing.T) {
 	e.post("/opt-outs", url.Values{"client": {"rc_a"}, "e164": {"555"}}, http.StatusBadRequest)
 	e.post("/opt-outs/remove", url.Values{"client": {"rc_a"}, "e164": {"+15557654321"}, "reason": {"asked by phone"}}, http.StatusSeeOther)
 	audited(operator.ActionOptOutRemove, "rc_a +15557654321")
+
+	// Providers: listed without their password; default and routes set and
+	// audited.
+	_, err = e.op.AddProvider(e.ctx, operator.ProviderInput{Name: "acme", URL: "smpp://esme:pw-not-shown@smsc.example:2775",
+		Binds: 1, Window: 10, EnquireLink: time.Minute, DLRIDFormat: "auto", DCS0: "gsm", Segmentation: "udh"})
+	must(t, err)
+	if body := e.get("/providers", adminToken); !strings.Contains(body, "smpp://esme@smsc.example:2775") || strings.Contains(body, "pw-not-shown") {
+		t.Errorf("providers page:\n%s", body)
+	}
+	e.post("/providers/default", url.Values{"provider": {"acme"}}, http.StatusSeeOther)
+	audited(operator.ActionProviderDefault, "default")
+	if body := e.get("/providers", adminToken); !strings.Contains(body, "acme <strong>(default)</strong>") {
+		t.Error("the default provider is not marked")
+	}
+	e.post("/providers/default", url.Values{"provider": {"nope"}}, http.StatusNotFound)
+	e.post("/providers/route", url.Values{"number": {"num_a"}, "provider": {"acme"}}, http.StatusSeeOther)
+	audited(operator.ActionNumberRoute, "num_a")
+	e.post("/providers/route", url.Values{"number": {"num_a"}, "provider": {"nope"}}, http.StatusNotFound)
 
 	r = e.post("/events/"+e.evt.ID+"/replay", nil, http.StatusSeeOther)
 	if r.header.Get("Location") != "/messages/"+e.msg.ID+"?done=replayed" {

@@ -50,8 +50,9 @@ func (c *Console) routes() http.Handler {
 	action("/opt-outs", c.addOptOut)
 	action("/opt-outs/remove", c.removeOptOut)
 	page("/audit", c.audit)
-	// /providers (bind state, submits, errors) joins here with the
-	// providers' operator API; the navigation has its slot.
+	page("/providers", c.providers)
+	action("/providers/default", c.setDefaultProvider)
+	action("/providers/route", c.routeNumber)
 
 	// Anything else: a logged-in operator sees 404, anyone else the login.
 	mux.Handle("/", c.auth(anyone, func(w http.ResponseWriter, r *http.Request) {
