@@ -87,6 +87,11 @@ type SMSC struct {
 // missing, naming the command that installs them.
 func Start(t testing.TB, opts ...Option) *SMSC {
 	t.Helper()
+	// Like the tests that build the binary: -short is the quick loop, CI
+	// runs them all.
+	if testing.Short() {
+		t.Skip("starts the SMSC simulator (a node process); skipped under -short")
+	}
 	s := &SMSC{
 		t:    t,
 		dir:  simulatorDir(t),
