@@ -96,9 +96,9 @@ func (b *bind) run(ctx context.Context) {
 			if errors.As(err, &be) && be.credentials() {
 				// Wrong credentials stay wrong: never a hot loop.
 				wait = p.jitter(p.cfg.RebindMax)
-				p.log.Error("smpp: bind refused; check the system id and password", "provider", p.cfg.Name, "bind", b.index, "err", err, "retryIn", wait)
+				p.log.Error("smpp: bind refused; check the system id and password", "provider", p.cfg.Name, "bind", b.index, "err", err, "retryIn", wait.String())
 			} else {
-				p.log.Warn("smpp: bind failed", "provider", p.cfg.Name, "bind", b.index, "err", err, "retryIn", wait)
+				p.log.Warn("smpp: bind failed", "provider", p.cfg.Name, "bind", b.index, "err", err, "retryIn", wait.String())
 			}
 			failures++
 			lastErr = err
@@ -126,7 +126,7 @@ func (b *bind) run(ctx context.Context) {
 		wait := p.backoff(failures)
 		failures++
 		lastErr = err
-		p.log.Warn("smpp: link lost; rebinding", "provider", p.cfg.Name, "bind", b.index, "err", err, "retryIn", wait)
+		p.log.Warn("smpp: link lost; rebinding", "provider", p.cfg.Name, "bind", b.index, "err", err, "retryIn", wait.String())
 		b.setState(BindConnecting, err)
 		if !sleep(ctx, wait) {
 			return

@@ -57,7 +57,7 @@ func (p *Provider) report(r platform.SMPPReport) {
 	}
 	wait := reportBackoff(r.Attempts)
 	if !errors.Is(err, provider.ErrNotYetSent) {
-		p.log.Warn("smpp: platform did not take a receipt; retrying", "provider", p.cfg.Name, "messageId", r.MessageID, "err", err, "retryIn", wait)
+		p.log.Warn("smpp: platform did not take a receipt; retrying", "provider", p.cfg.Name, "messageId", r.MessageID, "err", err, "retryIn", wait.String())
 	}
 	if err := p.cfg.Store.RetrySMPPReport(ctx, r.MessageID, p.cfg.Now().Add(wait)); err != nil {
 		p.log.Warn("smpp: reschedule outcome failed; retried after its lease", "provider", p.cfg.Name, "messageId", r.MessageID, "err", err)

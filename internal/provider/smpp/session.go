@@ -195,7 +195,7 @@ func (s *session) dispatch(f frame) {
 	hdr := f.hdr
 	if hdr.CommandID&data.GENERIC_NACK != 0 { // every response, and generic_nack
 		if !s.win.deliver(response{hdr: hdr, pdu: f.pdu}) {
-			s.p.log.Debug("smpp: answer to no pending request", "bind", s.bind, "command", hdr.CommandID, "seq", hdr.SequenceNumber)
+			s.p.log.Debug("smpp: answer to no pending request", "provider", s.p.cfg.Name, "bind", s.bind, "command", hdr.CommandID, "seq", hdr.SequenceNumber)
 		}
 		return
 	}

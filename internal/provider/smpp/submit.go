@@ -270,7 +270,7 @@ func (p *Provider) settle(b *bind, s *session, sub *submit, parts int) {
 	case outcomeThrottled:
 		p.cfg.Metrics.Add(name, CounterThrottled, 1)
 		b.pause(p.cfg.ThrottlePause)
-		p.log.Info("smpp: throttled by the SMSC; bind paused", "provider", name, "bind", b.index, "status", statusName(sub.status), "pause", p.cfg.ThrottlePause)
+		p.log.Info("smpp: throttled by the SMSC; bind paused", "provider", name, "bind", b.index, "status", statusName(sub.status), "pause", p.cfg.ThrottlePause.String())
 	case outcomePermanent:
 		p.cfg.Metrics.Add(name, CounterSubmitRejected, 1)
 		if rule.alert {
