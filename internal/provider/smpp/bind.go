@@ -120,8 +120,13 @@ func (b *bind) run(ctx context.Context) {
 			return
 		}
 		p.cfg.Metrics.Add(p.cfg.Name, CounterLinkDrops, 1)
-		if time.Since(since) >= p.cfg.RebindMax {
-			failures = 0 // it was stable: the next attempt comes quickly
+		if s.answered.Load() || time.Since(since) >= p.cfg.RebindMax {
+			// The link worked (the SMSC answered a submit or an
+			// enquire_link) or stayed up: the backoff starts over, so that
+			// a few drops do not keep a healthy SMSC waiting a minute. A
+			// link that binds and drops before answering anything keeps
+			// backing off.
+			failures = 0
 		}
 		wait := p.backoff(failures)
 		failures++

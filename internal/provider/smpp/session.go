@@ -36,6 +36,7 @@ type session struct {
 
 	seq      atomic.Int32
 	lastRead atomic.Int64 // unix nanoseconds of the last PDU read
+	answered atomic.Bool  // the SMSC answered a request on the bound link: it worked
 
 	closed    chan struct{}
 	closeOnce sync.Once
@@ -194,7 +195,9 @@ func (s *session) readLoop() {
 func (s *session) dispatch(f frame) {
 	hdr := f.hdr
 	if hdr.CommandID&data.GENERIC_NACK != 0 { // every response, and generic_nack
-		if !s.win.deliver(response{hdr: hdr, pdu: f.pdu}) {
+		if s.win.deliver(response{hdr: hdr, pdu: f.pdu}) {
+			s.answered.Store(true)
+		} else {
 			s.p.log.Debug("smpp: answer to no pending request", "provider", s.p.cfg.Name, "bind", s.bind, "command", hdr.CommandID, "seq", hdr.SequenceNumber)
 		}
 		return
