@@ -43,7 +43,7 @@ func smscArgs(dsn string) []string {
 
 // smscLedger keeps what every run of the simulator took, across kills.
 type smscLedger struct {
-	taken  map[string]int // destination/text/part → submits taken (accepted, or swallowed: the SMSC may have it)
+	taken                             map[string]int // destination/text/part → submits taken (accepted, or swallowed: the SMSC may have it)
 	submits, refused, swallowed, owed int
 	kills, drops, swallows, throttles int
 	maxID                             int64
