@@ -46,9 +46,15 @@ type session struct {
 	handlerSem chan struct{}
 }
 
+// maxHandlers bounds the deliver_sm being handled at once on a link. The
+// read loop waits when it is reached, and with it the submit_sm_resp behind
+// them: each handler waits for a database commit, and group commit needs
+// many at once to keep up with a fast SMSC's receipts.
+const maxHandlers = 256
+
 func newSession(p *Provider, bind int, conn net.Conn) *session {
 	s := &session{p: p, bind: bind, conn: conn, r: bufio.NewReaderSize(conn, 16<<10), win: newWindow(p.cfg.Window),
-		closed: make(chan struct{}), handlerSem: make(chan struct{}, 2*p.cfg.Window)}
+		closed: make(chan struct{}), handlerSem: make(chan struct{}, max(maxHandlers, 2*p.cfg.Window))}
 	s.lastRead.Store(p.cfg.Now().UnixNano())
 	return s
 }
