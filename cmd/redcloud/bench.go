@@ -28,15 +28,18 @@ scenario the throughput, exact p50/p90/p99 latency, errors and the server's peak
 baseline — a bare net/http handler, also a child process, that decodes the same send JSON and
 answers the same 202 body without auth or storage — with every throughput also a ratio to it.
 
-Scenarios, in this order: ` + strings.Join(bench.Scenarios, ", ") + `.
+Scenarios, in this order: ` + strings.Join(bench.Scenarios, ", ") + ` (all but smpp by default).
 Closed-loop scenarios run --concurrency workers for --duration after a warm-up of a tenth of it
 (at most 1s); e2e sends open loop at --e2e-rate and times each message from its send request to
-its message.delivery webhook at a receiver in this process; dispatch counts webhook deliveries
-per second after a burst of sends. Run one bench at a time, on an otherwise idle machine.`,
+its message.delivery webhook at a receiver in this process; smpp runs the same open loop with
+the number routed to an SMPP provider bound to the SMSC simulator (test/smsc: run bench from the
+repository, with node); dispatch counts webhook deliveries per second after a burst of sends.
+Run one bench at a time, on an otherwise idle machine.`,
 		Example: `  redcloud bench                                   # every scenario, 10s each, SQLite
   redcloud bench --scenarios send-1,whoami --duration 5s --json
   redcloud bench --db 'postgres://postgres@127.0.0.1:5432/rc_bench?sslmode=disable'
   redcloud bench --scenarios e2e --duration 60s --e2e-rate 500
+  redcloud bench --scenarios e2e,smpp --duration 20s --e2e-rate 300 --no-baseline   # SMPP beside the sandbox
   redcloud bench --duration 5s --html report.html                 # charts: throughput over time, latency
   redcloud bench --scenarios send-1,send-10,send-replay --role api   # the API alone, no workers`,
 		Args: cobra.NoArgs,
@@ -77,6 +80,7 @@ per second after a burst of sends. Run one bench at a time, on an otherwise idle
 	f.StringVar(&cfg.Role, "role", "all", "the started server's --role: all, or api (no workers: e2e and dispatch are skipped)")
 	f.StringArrayVar(&cfg.ServerArgs, "server-flag", nil, "extra flag for the started server, repeatable (e.g. --server-flag=--pprof-addr=127.0.0.1:6060)")
 	f.BoolVar(&cfg.NoBaseline, "no-baseline", false, "skip the baseline (no ratios)")
+	f.StringVar(&cfg.SMSCDir, "smsc-dir", "", "smpp scenario: the SMSC simulator's directory (default: test/smsc in the working directory or a parent; needs node and npm ci --prefix test/smsc)")
 	cmd.AddCommand(benchBaselineCmd())
 	return cmd
 }

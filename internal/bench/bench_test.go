@@ -178,6 +178,8 @@ func TestConfigErrors(t *testing.T) {
 		{"sqlite path", bench.Config{DB: "/tmp/x.db"}, "use a postgres:// URL"},
 		{"role", bench.Config{Role: "worker"}, `role "worker"`},
 		{"concurrency", bench.Config{Concurrency: -1}, "concurrency"},
+		{"smpp without the simulator", bench.Config{Scenarios: []string{bench.ScenarioSMPP}, SMSCDir: os.TempDir()}, "holds no server.js"},
+		{"smpp against a running server", bench.Config{Scenarios: []string{bench.ScenarioSMPP}, BaseURL: "http://127.0.0.1:1"}, "not --base-url"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -29,13 +29,20 @@ const (
 	// ScenarioE2E sends at a fixed rate and measures each message from the send
 	// request to its message.delivery webhook.
 	ScenarioE2E = "e2e"
+	// ScenarioSMPP is the e2e open loop with the sending number routed to an
+	// SMPP provider bound to the SMSC simulator (test/smsc, node).
+	ScenarioSMPP = "smpp"
 	// ScenarioDispatch measures webhook deliveries per second to a fast local
 	// receiver.
 	ScenarioDispatch = "dispatch"
 )
 
 // Scenarios lists every scenario, in the order Run runs them.
-var Scenarios = []string{ScenarioToken, ScenarioWhoAmI, ScenarioSend1, ScenarioSend10, ScenarioSendReplay, ScenarioE2E, ScenarioDispatch}
+var Scenarios = []string{ScenarioToken, ScenarioWhoAmI, ScenarioSend1, ScenarioSend10, ScenarioSendReplay, ScenarioE2E, ScenarioSMPP, ScenarioDispatch}
+
+// DefaultScenarios are those Run runs when none are named: every one but
+// smpp, which needs node and the repository's SMSC simulator.
+var DefaultScenarios = []string{ScenarioToken, ScenarioWhoAmI, ScenarioSend1, ScenarioSend10, ScenarioSendReplay, ScenarioE2E, ScenarioDispatch}
 
 // Config configures Run. Its zero value runs every scenario against a server
 // started from this executable on a fresh SQLite file.
@@ -72,8 +79,11 @@ type Config struct {
 	// request in flight, and the number of idle connections kept. Default 64.
 	Concurrency int
 	// Scenarios to run, by name; Run runs them in the order of Scenarios.
-	// Default all.
+	// Default DefaultScenarios.
 	Scenarios []string
+	// SMSCDir is the SMSC simulator's directory, for the smpp scenario.
+	// Default: test/smsc in the working directory or one of its parents.
+	SMSCDir string
 	// E2ERate is the e2e scenario's open-loop send rate per second.
 	// Default 500.
 	E2ERate float64
@@ -137,12 +147,22 @@ func (cfg Config) withDefaults() (Config, error) {
 		return cfg, fmt.Errorf("e2e rate %g: must be positive", cfg.E2ERate)
 	}
 	if len(cfg.Scenarios) == 0 {
-		cfg.Scenarios = Scenarios
+		cfg.Scenarios = DefaultScenarios
 	}
 	for _, s := range cfg.Scenarios {
 		if !slices.Contains(Scenarios, s) {
 			return cfg, fmt.Errorf("unknown scenario %q: use %s", s, strings.Join(Scenarios, ", "))
 		}
+	}
+	if slices.Contains(cfg.Scenarios, ScenarioSMPP) {
+		if cfg.BaseURL != "" {
+			return cfg, errors.New("the smpp scenario configures the server's database (a provider, a route): it needs a server bench starts, not --base-url")
+		}
+		dir, err := findSimulator(cfg.SMSCDir)
+		if err != nil {
+			return cfg, err
+		}
+		cfg.SMSCDir = dir
 	}
 	if cfg.ClientID == "" {
 		cfg.ClientID, cfg.ClientSecret = redcloud.SandboxClientID, redcloud.SandboxClientSecret

@@ -70,6 +70,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 		defer srv.stop()
 		t.base = "http://" + srv.addr
+		r.db = db
 		shownArgs := strings.Join(args, " ")
 		if cfg.DB == "" {
 			shownArgs = strings.Replace(shownArgs, db, "<fresh temp file>", 1)
@@ -93,7 +94,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		if !slices.Contains(cfg.Scenarios, name) {
 			continue
 		}
-		if (name == ScenarioE2E || name == ScenarioDispatch) && cfg.BaseURL == "" && cfg.Role != roleAll {
+		if (name == ScenarioE2E || name == ScenarioSMPP || name == ScenarioDispatch) && cfg.BaseURL == "" && cfg.Role != roleAll {
 			rep.Results = append(rep.Results, skipped(name, "the server runs no workers (--role "+cfg.Role+")"))
 			continue
 		}
@@ -116,6 +117,10 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			dbCPU = startComm("postgres")
 		}
 		res := r.scenario(ctx, name)
+		if name == ScenarioE2E {
+			e2e := res
+			r.e2eRes = &e2e // the smpp scenario compares itself with it
+		}
 		res.LoadCPU = loadCPU.cores()
 		if localDB {
 			res.DBCPU = dbCPU.cores()

@@ -19,12 +19,15 @@ var descriptions = map[string]string{
 	ScenarioSend10:     "POST /api/core/messages/send, 10 recipients, a new Idempotency-Key each time",
 	ScenarioSendReplay: "POST /api/core/messages/send, one key and payload replayed: the stored 202",
 	ScenarioE2E:        "open loop: send (1 recipient) to message.delivery webhook received",
+	ScenarioSMPP:       "the e2e open loop through SMPP: send, submit_sm to the SMSC simulator, its receipt, message.delivery webhook received",
 	ScenarioDispatch:   "webhook deliveries per second to a fast local receiver, after a burst of sends",
 }
 
 // runner runs the scenarios against one server.
 type runner struct {
 	cfg     Config
+	db      string // the started server's database; "" when driving a running one
+	e2eRes  *Result
 	t       *target
 	workers bool      // the server runs workers: wait for its queues between scenarios
 	rcv     *receiver // the webhook receiver, once a scenario needed it
@@ -76,6 +79,8 @@ func (r *runner) scenario(ctx context.Context, name string) Result {
 		return r.closed(ctx, name, func(ws []*loadWorker) op { return t.sendOp(ws, name, 1, true) })
 	case ScenarioE2E:
 		return r.e2e(ctx)
+	case ScenarioSMPP:
+		return r.smpp(ctx)
 	case ScenarioDispatch:
 		return r.dispatch(ctx)
 	}
@@ -161,7 +166,11 @@ func sleep(ctx context.Context, d time.Duration) {
 // e2e sends at cfg.E2ERate for cfg.Duration, open loop, and measures each
 // message from just before its send request to its message.delivery webhook.
 func (r *runner) e2e(ctx context.Context) Result {
-	const name = ScenarioE2E
+	return r.openLoop(ctx, ScenarioE2E)
+}
+
+// openLoop is the e2e scenario's measurement, reported under name.
+func (r *runner) openLoop(ctx context.Context, name string) Result {
 	if err := r.useReceiver(ctx); err != nil {
 		return skipped(name, err.Error())
 	}

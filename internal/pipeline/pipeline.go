@@ -201,7 +201,7 @@ func (p *Pipeline) resume(ctx context.Context, r provider.Resumer, from, to time
 
 func providerMessage(m platform.Message) provider.Message {
 	return provider.Message{ID: m.ID, NumberID: m.NumberID, From: m.From, To: m.To, MessageType: m.MessageType,
-		Text: m.Text, MediaURLs: m.MediaURLs, Attempt: m.Attempts + 1}
+		Text: m.Text, MediaURLs: m.MediaURLs, Attempt: m.Attempts + 1, MaybeSent: m.Reclaimed}
 }
 
 // acquire takes up to n slots without blocking and returns how many it got.

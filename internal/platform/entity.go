@@ -123,6 +123,10 @@ type Message struct {
 	// or HELP: it emits no lifecycle webhooks and an opt-out does not hold
 	// it back.
 	KeywordReply bool
+	// Reclaimed is set by a claim that found an earlier claim's lease
+	// expired without the send's outcome written (its process died): that
+	// claim may have handed the message to the provider. Claims only.
+	Reclaimed bool
 }
 
 // Event is one lifecycle event; Body is the webhook body, fixed at creation.

@@ -22,6 +22,10 @@ type Message struct {
 	Text        string
 	MediaURLs   []string
 	Attempt     int // 1-based
+	// MaybeSent: an earlier attempt's process ended before its outcome was
+	// written (a crash), so the upstream may have the message already
+	// although Attempt does not count that attempt.
+	MaybeSent bool
 }
 
 // Provider sends messages upstream.

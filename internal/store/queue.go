@@ -28,25 +28,31 @@ func (db *DB) exists(ctx context.Context, query string, args ...any) (bool, erro
 }
 
 // ClaimMessages leases up to limit QUEUED messages that are due, for owner
-// until leaseUntil. A row whose lease expired (its worker died) is due again.
+// until leaseUntil. A row whose lease expired (its worker died) is due again,
+// and comes back with Reclaimed set.
 func (db *DB) ClaimMessages(ctx context.Context, owner string, now, leaseUntil time.Time, limit int) ([]platform.Message, error) {
 	var out []platform.Message
 	err := db.grouped(ctx, func(x q) error {
 		out = nil
-		rows, err := x.query(ctx, `UPDATE messages SET lease_owner = ?, lease_until = ?
+		// SET reads the row as it was: a lease still there expired without
+		// an outcome written.
+		rows, err := x.query(ctx, `UPDATE messages SET lease_owner = ?, lease_until = ?,
+				reclaimed = CASE WHEN lease_until IS NULL THEN 0 ELSE 1 END
 			WHERE id IN (SELECT id FROM messages
 				WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?)
 				ORDER BY next_attempt_at LIMIT ?`+db.dialect.skipLocked+`)
-			RETURNING `+messageColumns, owner, ms(leaseUntil), ms(now), ms(now), limit)
+			RETURNING `+messageColumns+`, reclaimed`, owner, ms(leaseUntil), ms(now), ms(now), limit)
 		if err != nil {
 			return fmt.Errorf("claim messages: %w", err)
 		}
 		defer rows.Close()
 		for rows.Next() {
-			m, err := scanMessage(rows)
+			var reclaimed int
+			m, err := scanMessage(withColumns{rows, []any{&reclaimed}})
 			if err != nil {
 				return fmt.Errorf("claim messages: %w", err)
 			}
+			m.Reclaimed = reclaimed != 0
 			out = append(out, m)
 		}
 		return rows.Err()
@@ -148,3 +154,11 @@ func (db *DB) QueueDepth(ctx context.Context) (messages, deliveries int, err err
 	}
 	return messages, deliveries, err
 }
+
+// withColumns scans a row of messageColumns followed by more columns.
+type withColumns struct {
+	row   interface{ Scan(...any) error }
+	extra []any
+}
+
+func (w withColumns) Scan(dest ...any) error { return w.row.Scan(append(dest, w.extra...)...) }

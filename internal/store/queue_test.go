@@ -98,6 +98,26 @@ func TestClaimAfterLeaseExpiry(t *testing.T) {
 		if len(again) != 1 || again[0].ID != first[0].ID {
 			t.Fatalf("after expiry: %v", again)
 		}
+		// The second claim found the first one's lease: that worker may
+		// have handed the message to the provider.
+		if first[0].Reclaimed || !again[0].Reclaimed {
+			t.Fatalf("reclaimed: first claim %v, claim after expiry %v; want false, true", first[0].Reclaimed, again[0].Reclaimed)
+		}
+		// An outcome written (a retry) clears the lease: the next claim is
+		// an ordinary one.
+		step, err := platform.Retry(again[0], t0.Add(200*time.Millisecond), t0.Add(100*time.Millisecond))
+		must(t, err)
+		ok, err := db.ApplyTransitions(ctx, []store.Transition{{Message: step.Message, FromStatus: step.FromStatus,
+			FromSequence: step.FromSequence, LeaseOwner: "other"}})
+		must(t, err)
+		if !ok[0] {
+			t.Fatal("retry not applied")
+		}
+		third, err := db.ClaimMessages(ctx, "third", t0.Add(300*time.Millisecond), t0.Add(time.Minute), 10)
+		must(t, err)
+		if len(third) != 1 || third[0].Reclaimed {
+			t.Fatalf("claim after a retry: %+v, want one message, not reclaimed", third)
+		}
 		if early, _ := db.ClaimMessages(ctx, "x", t0.Add(-time.Second), t0.Add(time.Minute), 10); len(early) != 0 {
 			t.Fatalf("claimed before due")
 		}

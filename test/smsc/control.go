@@ -392,6 +392,29 @@ func (s *SMSC) SendMO(m MO) MOResult {
 	return r
 }
 
+// OwedReceipt is a receipt for a submit an earlier run of the simulator
+// took (Submit.MessageID, with the submit's addresses: From is the
+// handset, Submit.DestAddr; To is the ESME's, Submit.SourceAddr). Stat is
+// as in SetReceipt ("DELIVRD", "UNDELIV:034"); empty means DELIVRD.
+type OwedReceipt struct {
+	MessageID  string `json:"messageId"`
+	From       string `json:"from"`
+	To         string `json:"to"`
+	Stat       string `json:"stat,omitempty"`
+	Text       string `json:"text,omitempty"`
+	SubmitTime string `json:"submitTime,omitempty"`
+}
+
+// SendReceipt queues a receipt a killed run of the simulator owed: a
+// restart forgets them, a carrier's SMSC does not. It returns the deliver
+// record's number (Deliver.N).
+func (s *SMSC) SendReceipt(r OwedReceipt) int {
+	s.t.Helper()
+	var out struct{ Deliver int }
+	s.must("POST", "/receipt", r, &out)
+	return out.Deliver
+}
+
 // Enquire sends enquire_link on every bound link and waits up to timeout
 // for the answers.
 func (s *SMSC) Enquire(timeout time.Duration) EnquireResult {

@@ -80,6 +80,7 @@ function routes(smsc) {
 		'GET /enquires': (body, q) => filter(smsc.enquires, q, {}),
 		'GET /sessions': () => smsc.sessions(),
 		'POST /mo': (body) => smsc.mo(body),
+		'POST /receipt': (body) => smsc.receipt(body),
 		// {"count": N} throttles the next N submits; no count: all of them
 		// until DELETE /throttle. "status" picks the code (0x58 or 0x14).
 		'POST /throttle': (body) => {

@@ -135,9 +135,11 @@ func simulatorDir(t testing.TB) string {
 	return filepath.Join(filepath.Dir(strings.TrimSpace(string(out))), "test", "smsc")
 }
 
-// start runs server.js on port (0: any) and waits for its ready line.
-func (s *SMSC) start(port int) error {
+// start runs server.js on port (0: any) with the startup flags and more,
+// and waits for its ready line.
+func (s *SMSC) start(port int, more ...string) error {
 	args := append([]string{filepath.Join(s.dir, "server.js"), "--port", strconv.Itoa(port), "--exit-on-stdin-close"}, s.opts.args...)
+	args = append(args, more...)
 	cmd := exec.Command("node", args...)
 	cmd.Dir = s.dir
 	ready := make(chan string, 1)
@@ -202,13 +204,19 @@ func (s *SMSC) Kill() {
 
 // Restart kills the simulator if it runs and starts a new one on the same
 // SMPP port, with the startup options (runtime changes are lost, as in a
-// real restart). The control port changes.
-func (s *SMSC) Restart() {
+// real restart) followed by opts, for this start only: e.g. WithFlags
+// ("--id-start", N) so that the new run does not hand out the ids of the
+// last one, as a real SMSC never does. The control port changes.
+func (s *SMSC) Restart(opts ...Option) {
 	s.t.Helper()
 	s.stop()
+	extra := options{}
+	for _, o := range opts {
+		o(&extra)
+	}
 	var err error
 	for i := 0; i < 20; i++ { // the port may linger for a moment
-		if err = s.start(s.Port()); err == nil {
+		if err = s.start(s.Port(), extra.args...); err == nil {
 			return
 		}
 		time.Sleep(100 * time.Millisecond)

@@ -678,6 +678,34 @@ func TestKillRestart(t *testing.T) {
 	}
 }
 
+// TestOwedReceiptAfterRestart: a restart with --id-start hands out new
+// ids, and a receipt the killed run owed goes out when given back.
+func TestOwedReceiptAfterRestart(t *testing.T) {
+	t.Parallel()
+	s := Start(t, WithFlags("--receipt-default", "none"))
+	e := bound(t, s, pdu.Transceiver)
+	r := e.submit(newSM("15551230001", "owed"))
+	sub := s.Submits()[0]
+	s.Kill()
+	s.Restart(WithFlags("--id-start", "7000"))
+	if err := s.Do("POST", "/receipt", OwedReceipt{MessageID: r.MessageID, From: "15551230001", To: sub.SourceAddr, Stat: "NOPE"}, nil); err == nil ||
+		!strings.Contains(err.Error(), "400") {
+		t.Fatalf("a bad stat: %v, want a 400", err)
+	}
+	e = bound(t, s, pdu.Transceiver)
+	s.SendReceipt(OwedReceipt{MessageID: r.MessageID, From: sub.DestAddr, To: sub.SourceAddr, Stat: "UNDELIV:034", Text: "owed"})
+	d := e.deliver(2 * time.Second)
+	text, _ := d.Message.GetMessageData()
+	if d.EsmClass != 0x04 || tlvString(d.OptionalParameters, pdu.TagReceiptedMessageID) != r.MessageID ||
+		!strings.Contains(string(text), "stat:UNDELIV err:034 text:owed") ||
+		d.SourceAddr.Address() != "15551230001" || d.DestAddr.Address() != sub.SourceAddr {
+		t.Fatalf("owed receipt: esm %#x, text %q, from %q to %q", d.EsmClass, text, d.SourceAddr.Address(), d.DestAddr.Address())
+	}
+	if got := e.submit(newSM("15551230001", "new")).MessageID; got != "7000" {
+		t.Fatalf("first id after the restart %q, want 7000", got)
+	}
+}
+
 func TestBadSettingsChangeNothing(t *testing.T) {
 	t.Parallel()
 	s := Start(t)

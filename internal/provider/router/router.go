@@ -387,7 +387,7 @@ func (r *Router) smppConfig(p platform.ProviderConfig, gen uint64) (smpp.Config,
 		Binds: p.Binds, Window: p.Window, MPS: p.MPS, EnquireLink: p.EnquireLink,
 		DLRIDFormat: p.DLRIDFormat, DCS0: p.DCS0, Segmentation: p.Segmentation,
 		OnBindState: func(s smpp.BindState) { r.binds.report(gen, name, s, password) },
-		Logger:      r.log.With("provider", name),
+		Logger:      r.log, // the provider names itself in every line (a With would repeat the key)
 	}, password, nil
 }
 

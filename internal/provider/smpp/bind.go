@@ -96,9 +96,9 @@ func (b *bind) run(ctx context.Context) {
 			if errors.As(err, &be) && be.credentials() {
 				// Wrong credentials stay wrong: never a hot loop.
 				wait = p.jitter(p.cfg.RebindMax)
-				p.log.Error("smpp: bind refused; check the system id and password", "provider", p.cfg.Name, "bind", b.index, "err", err, "retryIn", wait)
+				p.log.Error("smpp: bind refused; check the system id and password", "provider", p.cfg.Name, "bind", b.index, "err", err, "retryIn", wait.String())
 			} else {
-				p.log.Warn("smpp: bind failed", "provider", p.cfg.Name, "bind", b.index, "err", err, "retryIn", wait)
+				p.log.Warn("smpp: bind failed", "provider", p.cfg.Name, "bind", b.index, "err", err, "retryIn", wait.String())
 			}
 			failures++
 			lastErr = err
@@ -120,13 +120,18 @@ func (b *bind) run(ctx context.Context) {
 			return
 		}
 		p.cfg.Metrics.Add(p.cfg.Name, CounterLinkDrops, 1)
-		if time.Since(since) >= p.cfg.RebindMax {
-			failures = 0 // it was stable: the next attempt comes quickly
+		if s.answered.Load() || time.Since(since) >= p.cfg.RebindMax {
+			// The link worked (the SMSC answered a submit or an
+			// enquire_link) or stayed up: the backoff starts over, so that
+			// a few drops do not keep a healthy SMSC waiting a minute. A
+			// link that binds and drops before answering anything keeps
+			// backing off.
+			failures = 0
 		}
 		wait := p.backoff(failures)
 		failures++
 		lastErr = err
-		p.log.Warn("smpp: link lost; rebinding", "provider", p.cfg.Name, "bind", b.index, "err", err, "retryIn", wait)
+		p.log.Warn("smpp: link lost; rebinding", "provider", p.cfg.Name, "bind", b.index, "err", err, "retryIn", wait.String())
 		b.setState(BindConnecting, err)
 		if !sleep(ctx, wait) {
 			return

@@ -39,9 +39,16 @@ type sink struct {
 	refused    int // ErrNotYetSent answers
 	inbound    []provider.Inbound
 	inboundErr int // fail this many Inbound calls
+	// sendAfter > 0: a message refused once is marked sent this long
+	// after that refusal, as the platform's commit of SENT would land.
+	sendAfter   time.Duration
+	refusedAt   map[string]time.Time // first refusal per message
+	deliveredAt map[string]time.Time // receipt taken
 }
 
-func newSink() *sink { return &sink{sent: map[string]bool{}} }
+func newSink() *sink {
+	return &sink{sent: map[string]bool{}, refusedAt: map[string]time.Time{}, deliveredAt: map[string]time.Time{}}
+}
 
 func (s *sink) markSent(id string) {
 	s.mu.Lock()
@@ -54,7 +61,16 @@ func (s *sink) Receipt(_ context.Context, r provider.Receipt) error {
 	defer s.mu.Unlock()
 	if !s.sent[r.MessageID] {
 		s.refused++
+		if _, again := s.refusedAt[r.MessageID]; !again {
+			s.refusedAt[r.MessageID] = time.Now()
+			if s.sendAfter > 0 {
+				time.AfterFunc(s.sendAfter, func() { s.markSent(r.MessageID) })
+			}
+		}
 		return provider.ErrNotYetSent
+	}
+	if _, again := s.deliveredAt[r.MessageID]; !again {
+		s.deliveredAt[r.MessageID] = time.Now()
 	}
 	s.receipts = append(s.receipts, r)
 	return nil

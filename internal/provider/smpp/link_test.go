@@ -322,3 +322,38 @@ func TestBindsWindowAndRate(t *testing.T) {
 		}
 	})
 }
+
+// TestRebindBackoff: after a link that worked (the SMSC answered on it)
+// drops, the next bind comes at once however often that happened; links
+// dropped before any answer back off further each time.
+func TestRebindBackoff(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(c *smpp.Config) {
+		c.RebindMin, c.RebindMax, c.EnquireLink = 100*time.Millisecond, 10*time.Second, time.Minute
+	})
+	e.waitBound(1)
+	// rebind drops the link and returns how long the bind took to come back.
+	rebind := func() time.Duration {
+		t.Helper()
+		drops := e.counter(smpp.CounterLinkDrops)
+		start := time.Now()
+		e.smsc.Drop()
+		eventually(t, 10*time.Second, func() bool { return e.counter(smpp.CounterLinkDrops) > drops }, func() string { return "drop not seen" })
+		e.waitBound(1)
+		return time.Since(start)
+	}
+	for i := 0; i < 6; i++ {
+		e.mustSend(msg(fmt.Sprintf("+1555129%04d", i), "works"))
+		// Without the reset the 6th wait is 1.6-3.2 s (100 ms doubling).
+		if d := rebind(); d > 1200*time.Millisecond {
+			t.Fatalf("rebind %d after a working link took %v, want the first step of the backoff", i+1, d)
+		}
+	}
+	var last time.Duration
+	for i := 0; i < 5; i++ {
+		last = rebind() // nothing answered on these links
+	}
+	if last < 400*time.Millisecond { // the 5th wait: 800-1600 ms
+		t.Errorf("the 5th rebind of links that never answered took %v: no backoff", last)
+	}
+}

@@ -3,9 +3,11 @@ package smpp_test
 import (
 	"context"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/redcloud-core/redcloud/internal/platform"
 	"github.com/redcloud-core/redcloud/internal/provider"
 	"github.com/redcloud-core/redcloud/internal/provider/smpp"
 	"github.com/redcloud-core/redcloud/test/smsc"
@@ -97,6 +99,33 @@ func TestReceiptBeforeID(t *testing.T) {
 	}
 }
 
+// TestReceiptOvertakesSent: a receipt that reaches the platform before it
+// recorded the send is asked again within milliseconds, not queued for the
+// report loop (whose first retry comes after 100 ms at the soonest).
+func TestReceiptOvertakesSent(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil, smsc.WithReceiptDelay(0))
+	e.sink.sendAfter = 5 * time.Millisecond
+	e.waitBound(1)
+	m := msg("+15551250030", "fast")
+	// Not e.mustSend: the sink learns of the send only through sendAfter.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := e.prov.Send(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	e.waitReceipt(m.ID)
+	e.sink.mu.Lock()
+	first, took := e.sink.refusedAt[m.ID], e.sink.deliveredAt[m.ID]
+	e.sink.mu.Unlock()
+	if first.IsZero() {
+		t.Fatal("the receipt did not overtake the send (the sink never refused it)")
+	}
+	if gap := took.Sub(first); gap >= 100*time.Millisecond {
+		t.Errorf("taken %v after its first refusal, want well under the report loop's 100 ms", gap)
+	}
+}
+
 // TestReceiptStoreFailure: a receipt the store cannot take is answered
 // with ESME_RX_T_APPN, so that the SMSC delivers it again.
 func TestReceiptStoreFailure(t *testing.T) {
@@ -149,4 +178,51 @@ func TestReceiptOnAnotherProcess(t *testing.T) {
 	if n := len(e.sink.receiptsFor(m.ID)); n != 0 {
 		t.Errorf("the stopped process reported %d receipts", n)
 	}
+}
+
+// slowReceipts is a store whose receipt writes take a while, as commits do
+// on a busy disk.
+type slowReceipts struct {
+	smpp.Store
+	delay time.Duration
+}
+
+func (s slowReceipts) ApplySMPPReceipt(ctx context.Context, r platform.SMPPReceipt, leaseUntil time.Time) (bool, *platform.SMPPReport, error) {
+	time.Sleep(s.delay)
+	return s.Store.ApplySMPPReceipt(ctx, r, leaseUntil)
+}
+
+// TestSlowReceiptsDoNotStallSubmits: receipts whose store writes are slow
+// do not hold up the submit_sm_resp read behind them on the link: 200
+// sends finish long before 200 receipts could be written one window at a
+// time.
+func TestSlowReceiptsDoNotStallSubmits(t *testing.T) {
+	t.Parallel()
+	const n, delay = 200, time.Second
+	e := newEnv(t, func(c *smpp.Config) { c.Store = slowReceipts{c.Store, delay} }, smsc.WithReceiptDelay(0))
+	e.waitBound(1)
+	start := time.Now()
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := e.send(msg(fmt.Sprintf("+1555126%04d", i), "r"), 20*time.Second); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	took := time.Since(start)
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	// With 20 receipts handled at a time (twice the window of 10), the
+	// last answers would wait for about (n-20)/20 × delay = 9 s.
+	if took > 5*time.Second {
+		t.Errorf("%d sends took %v behind slow receipt writes", n, took)
+	}
+	t.Logf("%d sends in %v", n, took.Round(time.Millisecond))
 }

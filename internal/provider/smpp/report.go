@@ -48,6 +48,16 @@ func (p *Provider) report(r platform.SMPPReport) {
 		rec.ProviderCode = r.Stat
 	}
 	err := p.sink.Receipt(ctx, rec)
+	// A receipt that overtook the platform's record of the send (a fast
+	// SMSC): that record is usually being committed now. Ask again a few
+	// times within a third of a second before queueing the outcome for
+	// later, which costs two writes and a tenth of a second at least.
+	for wait := 5 * time.Millisecond; errors.Is(err, provider.ErrNotYetSent) && wait <= 160*time.Millisecond; wait *= 2 {
+		if !sleep(p.ctx, wait) {
+			break // stopping: the queued outcome waits for the next start
+		}
+		err = p.sink.Receipt(ctx, rec)
+	}
 	if err == nil {
 		if err := p.cfg.Store.FinishSMPPReport(ctx, r.MessageID); err != nil {
 			// The platform has it; a second hand-over changes nothing.
@@ -57,7 +67,7 @@ func (p *Provider) report(r platform.SMPPReport) {
 	}
 	wait := reportBackoff(r.Attempts)
 	if !errors.Is(err, provider.ErrNotYetSent) {
-		p.log.Warn("smpp: platform did not take a receipt; retrying", "provider", p.cfg.Name, "messageId", r.MessageID, "err", err, "retryIn", wait)
+		p.log.Warn("smpp: platform did not take a receipt; retrying", "provider", p.cfg.Name, "messageId", r.MessageID, "err", err, "retryIn", wait.String())
 	}
 	if err := p.cfg.Store.RetrySMPPReport(ctx, r.MessageID, p.cfg.Now().Add(wait)); err != nil {
 		p.log.Warn("smpp: reschedule outcome failed; retried after its lease", "provider", p.cfg.Name, "messageId", r.MessageID, "err", err)

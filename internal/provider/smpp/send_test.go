@@ -299,3 +299,30 @@ func TestRetrySubmitsMissingParts(t *testing.T) {
 		t.Error("a throttled part's resend counted as a possible duplicate")
 	}
 }
+
+// TestMaybeSentResend: a message a process that died had sent comes back
+// with Attempt 1 and MaybeSent: the parts it recorded are not resent, the
+// others are, each counted as a possible duplicate.
+func TestMaybeSentResend(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	e.waitBound(1)
+	m := msg("+15551240030", strings.Repeat("y", 400)) // 3 parts
+	e.smsc.Throttle(1, smsc.StatusThrottled)           // part 1 not taken; 2 and 3 recorded
+	if _, err := e.send(m, 5*time.Second); err == nil {
+		t.Fatal("throttled attempt succeeded")
+	}
+	time.Sleep(350 * time.Millisecond) // the throttle pause
+	m.MaybeSent = true                 // the claim after the process died: still attempt 1
+	ref := e.mustSend(m)
+	subs := e.smsc.SubmitsTo("15551240030")
+	if len(subs) != 4 || subs[3].Concat == nil || subs[3].Concat.Seq != 1 || ref != subs[3].MessageID {
+		t.Fatalf("%d submits (want 4: the 3 parts, then part 1 again); last %+v, ref %q", len(subs), subs[len(subs)-1].Concat, ref)
+	}
+	if got := e.counter(smpp.CounterPossibleDuplicates); got != 1 {
+		t.Errorf("possible duplicates %d, want 1", got)
+	}
+	if r := e.waitReceipt(m.ID); !r.Delivered {
+		t.Errorf("receipt %+v", r)
+	}
+}

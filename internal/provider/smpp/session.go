@@ -36,6 +36,7 @@ type session struct {
 
 	seq      atomic.Int32
 	lastRead atomic.Int64 // unix nanoseconds of the last PDU read
+	answered atomic.Bool  // the SMSC answered a request on the bound link: it worked
 
 	closed    chan struct{}
 	closeOnce sync.Once
@@ -45,9 +46,15 @@ type session struct {
 	handlerSem chan struct{}
 }
 
+// maxHandlers bounds the deliver_sm being handled at once on a link. The
+// read loop waits when it is reached, and with it the submit_sm_resp behind
+// them: each handler waits for a database commit, and group commit needs
+// many at once to keep up with a fast SMSC's receipts.
+const maxHandlers = 256
+
 func newSession(p *Provider, bind int, conn net.Conn) *session {
 	s := &session{p: p, bind: bind, conn: conn, r: bufio.NewReaderSize(conn, 16<<10), win: newWindow(p.cfg.Window),
-		closed: make(chan struct{}), handlerSem: make(chan struct{}, 2*p.cfg.Window)}
+		closed: make(chan struct{}), handlerSem: make(chan struct{}, max(maxHandlers, 2*p.cfg.Window))}
 	s.lastRead.Store(p.cfg.Now().UnixNano())
 	return s
 }
@@ -194,8 +201,10 @@ func (s *session) readLoop() {
 func (s *session) dispatch(f frame) {
 	hdr := f.hdr
 	if hdr.CommandID&data.GENERIC_NACK != 0 { // every response, and generic_nack
-		if !s.win.deliver(response{hdr: hdr, pdu: f.pdu}) {
-			s.p.log.Debug("smpp: answer to no pending request", "bind", s.bind, "command", hdr.CommandID, "seq", hdr.SequenceNumber)
+		if s.win.deliver(response{hdr: hdr, pdu: f.pdu}) {
+			s.answered.Store(true)
+		} else {
+			s.p.log.Debug("smpp: answer to no pending request", "provider", s.p.cfg.Name, "bind", s.bind, "command", hdr.CommandID, "seq", hdr.SequenceNumber)
 		}
 		return
 	}

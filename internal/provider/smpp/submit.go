@@ -52,7 +52,9 @@ func (p *Provider) Send(ctx context.Context, m provider.Message) (string, error)
 		return "", &provider.PermanentError{Code: redcloud.FailureContentRejected, Message: err.Error()}
 	}
 	recorded := map[int]string{}
-	if m.Attempt > 1 {
+	// A first attempt has nothing recorded, unless a process that died
+	// sent it (MaybeSent: Attempt does not count that one).
+	if m.Attempt > 1 || m.MaybeSent {
 		ps, err := p.cfg.Store.SMPPParts(ctx, m.ID)
 		if err != nil {
 			return "", fmt.Errorf("smpp: read recorded parts: %w", err)
@@ -157,6 +159,8 @@ func (p *Provider) startSubmit(ctx context.Context, m provider.Message, wp wireP
 	p.inflight[key] = sub
 	_, resend := p.unknown[key]
 	delete(p.unknown, key)
+	// A process that died may have written it: the SMSC may have it.
+	resend = resend || m.MaybeSent
 	p.imu.Unlock()
 	if !p.track() {
 		p.forgetInflight(sub)
@@ -270,7 +274,7 @@ func (p *Provider) settle(b *bind, s *session, sub *submit, parts int) {
 	case outcomeThrottled:
 		p.cfg.Metrics.Add(name, CounterThrottled, 1)
 		b.pause(p.cfg.ThrottlePause)
-		p.log.Info("smpp: throttled by the SMSC; bind paused", "provider", name, "bind", b.index, "status", statusName(sub.status), "pause", p.cfg.ThrottlePause)
+		p.log.Info("smpp: throttled by the SMSC; bind paused", "provider", name, "bind", b.index, "status", statusName(sub.status), "pause", p.cfg.ThrottlePause.String())
 	case outcomePermanent:
 		p.cfg.Metrics.Add(name, CounterSubmitRejected, 1)
 		if rule.alert {
