@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -189,6 +190,13 @@ func get[T any](t *testing.T, ctx context.Context, what string, a chromedp.Actio
 	return v
 }
 
+// textOf reads an element's text in one script call: the live parts of a
+// page are swapped by htmx while it polls, so a node found by one DevTools
+// call may be gone by the next ("No node with given id found").
+func textOf(selector string) chromedp.Action[string] {
+	return chromedp.Evaluate[string](`(document.querySelector(` + strconv.Quote(selector) + `) || {}).textContent || ""`)
+}
+
 // css selects by CSS selector (a plain string would be a DOM search).
 type css = chromedp.CSS
 
@@ -250,7 +258,7 @@ func TestBrowser(t *testing.T) {
 		t.Fatalf("found %q, want /messages/%s", link.Value, msgID)
 	}
 	do(t, ctx, "open", chromedp.Click(found), chromedp.WaitVisible(css(`#status`)))
-	if before := get(t, ctx, "status", chromedp.Text(css(`#status`))); before == redcloud.MessageDelivered {
+	if before := get(t, ctx, "status", textOf("#status")); before == redcloud.MessageDelivered {
 		t.Errorf("the message was delivered before its page opened: the live update cannot be watched")
 	}
 	get(t, ctx, "marker", chromedp.Evaluate[string](`window.marker = "same page"`))
@@ -261,7 +269,7 @@ func TestBrowser(t *testing.T) {
 	if m := get(t, ctx, "marker", chromedp.Evaluate[string](`String(window.marker)`)); m != "same page" {
 		t.Error("the page was reloaded: the DELIVERED event did not arrive by htmx")
 	}
-	text := get(t, ctx, "text", chromedp.Text(css(`#text`)))
+	text := get(t, ctx, "text", textOf("#text"))
 	pwned := get(t, ctx, "pwned", chromedp.Evaluate[string](`String(window.pwned)`))
 	if !strings.Contains(text, "<script>window.pwned=1</script>") || pwned != "undefined" {
 		t.Errorf("the <script> text: shown %q, window.pwned %s", text, pwned)
