@@ -23,6 +23,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -105,8 +106,8 @@ func Start(t testing.TB, opts ...Option) *SMSC {
 	if _, err := exec.LookPath("node"); err != nil {
 		t.Fatalf("smsc: node is not installed (need Node 20 and npm), then run: npm ci --prefix test/smsc")
 	}
-	if _, err := os.Stat(filepath.Join(s.dir, "node_modules", "smpp", "package.json")); err != nil {
-		t.Fatalf("smsc: %s/node_modules is missing: run `npm ci --prefix test/smsc` from the repository root", s.dir)
+	if err := installModules(s.dir); err != nil {
+		t.Fatalf("smsc: %s/node_modules is missing and `npm ci --prefix test/smsc` failed: %v", s.dir, err)
 	}
 	t.Cleanup(func() {
 		s.stop()
@@ -327,4 +328,35 @@ func (l *lockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// installModules runs `npm ci` in dir once when its node_modules is
+// missing, so that `go test ./...` works on a fresh checkout (the README's
+// test command); an exclusive lock on a file beside it keeps the test
+// binaries of several packages from installing at once.
+func installModules(dir string) error {
+	installed := func() bool {
+		_, err := os.Stat(filepath.Join(dir, "node_modules", "smpp", "package.json"))
+		return err == nil
+	}
+	if installed() {
+		return nil
+	}
+	lock, err := os.OpenFile(filepath.Join(dir, ".npm-install.lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return err
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		return err
+	}
+	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
+	if installed() { // another test binary installed it meanwhile
+		return nil
+	}
+	out, err := exec.Command("npm", "ci", "--prefix", dir, "--no-audit", "--no-fund").CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("%v: %s", err, out)
+	}
+	return nil
 }
