@@ -18,10 +18,10 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
-	"strings"
 	"time"
 
 	"github.com/redcloud-core/redcloud/internal/operator"
+	"github.com/redcloud-core/redcloud/internal/platform"
 )
 
 //go:embed static templates
@@ -104,27 +104,12 @@ func (c *Console) secure(next http.Handler) http.Handler {
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "same-origin")
 		h.Set("Cross-Origin-Opener-Policy", "same-origin")
-		if c.cfg.LoopbackHostsOnly && !loopbackHost(r.Host) {
+		if c.cfg.LoopbackHostsOnly && !platform.LoopbackHost(r.Host) {
 			c.errorPage(w, r, http.StatusMisdirectedRequest, "This console answers only requests addressed to a loopback host (localhost or a loopback address).")
 			return
 		}
 		protected.ServeHTTP(w, r)
 	})
-}
-
-// loopbackHost reports whether a Host header names a loopback host (as
-// the API's check does).
-func loopbackHost(hostport string) bool {
-	host := hostport
-	if h, _, err := net.SplitHostPort(hostport); err == nil {
-		host = h
-	}
-	host = strings.TrimSuffix(strings.ToLower(strings.Trim(host, "[]")), ".")
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
-		return true
-	}
-	ip, err := netip.ParseAddr(host)
-	return err == nil && ip.Unmap().IsLoopback() && ip.Zone() == ""
 }
 
 // clientAddr is the login throttle's address key: the TCP peer, IPv6 peers

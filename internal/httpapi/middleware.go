@@ -3,11 +3,8 @@ package httpapi
 import (
 	"context"
 	"errors"
-	"net"
 	"net/http"
-	"net/netip"
 	"runtime/debug"
-	"strings"
 	"time"
 
 	"github.com/redcloud-core/redcloud"
@@ -84,7 +81,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 				"server is shutting down; retry", nil)
 			return
 		}
-		if s.cfg.LoopbackHostsOnly && !loopbackHost(r.Host) {
+		if s.cfg.LoopbackHostsOnly && !platform.LoopbackHost(r.Host) {
 			// DNS rebinding: a web page whose name resolves to 127.0.0.1 could
 			// otherwise drive the sandbox with its published credentials.
 			s.routeError(sw, r, http.StatusMisdirectedRequest, redcloud.OAuthInvalidRequest, redcloud.CodeInvalidRequest,
@@ -128,19 +125,4 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	s.internalError(w, r)
-}
-
-// loopbackHost reports whether a Host header names this machine's loopback:
-// localhost (or a name under .localhost) or a loopback address, any port.
-func loopbackHost(hostport string) bool {
-	host := hostport
-	if h, _, err := net.SplitHostPort(hostport); err == nil {
-		host = h
-	}
-	host = strings.TrimSuffix(strings.ToLower(strings.Trim(host, "[]")), ".")
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
-		return true
-	}
-	ip, err := netip.ParseAddr(host)
-	return err == nil && ip.Unmap().IsLoopback() && ip.Zone() == ""
 }
