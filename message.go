@@ -133,6 +133,10 @@ type Message struct {
 	// NonGSMCharacters [extension] are the distinct characters that forced
 	// UCS-2, in order of first appearance; empty for GSM-7 and for MMS.
 	NonGSMCharacters []string `json:"nonGsmCharacters"`
+	// QueuedUntil [extension] is the estimated send time of a QUEUED
+	// message waiting for its number's, campaign's or provider's rate
+	// (throughput shaping); nil when it is not waiting.
+	QueuedUntil *Time `json:"queuedUntil"`
 }
 
 // MessageList is the body of GET /api/core/messages: a page of messages,

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/http/pprof"
@@ -37,6 +38,7 @@ type serveOptions struct {
 	rateLimit          float64
 	idempotencyTTL     time.Duration
 	messageValidity    time.Duration
+	defaultNumberMPS   float64
 	shutdownTimeout    time.Duration
 	sandboxDelay       time.Duration
 	sandboxFailureRate float64
@@ -68,6 +70,9 @@ for example REDCLOUD_DB=/var/lib/redcloud.db or REDCLOUD_RATE_LIMIT=0.`,
 			if err := command.BindEnv(cmd); err != nil {
 				return err
 			}
+			if !cmd.Flags().Changed("default-number-mps") && !o.sandbox {
+				o.defaultNumberMPS = 1 // a long code's rate at US carriers
+			}
 			return serve(cmd.Context(), o)
 		},
 	}
@@ -84,6 +89,7 @@ for example REDCLOUD_DB=/var/lib/redcloud.db or REDCLOUD_RATE_LIMIT=0.`,
 	f.DurationVar(&o.idempotencyTTL, "idempotency-ttl", 24*time.Hour, "how long an accepted Idempotency-Key is remembered")
 	f.IntVar(&o.maxSegments, "max-segments", 0, "refuse (400) an SMS text of more than this many segments; 0: no limit (the 1600-character limit still holds)")
 	f.DurationVar(&o.messageValidity, "message-validity", 4*time.Hour, "how long a message may wait for the provider before it fails EXPIRED")
+	f.Float64Var(&o.defaultNumberMPS, "default-number-mps", 0, "send rate in segments per second of a number without its own (admin number set --mps); default 1 in production, 0 (unlimited) in sandbox mode")
 	f.DurationVar(&o.sandboxDelay, "sandbox-delay", 100*time.Millisecond, "sandbox provider: wait before each step (send, receipt)")
 	f.Float64Var(&o.sandboxFailureRate, "sandbox-provider-failure-rate", 0, "sandbox provider: fraction (0-1) of sends that fail transiently, drawn at random per send, for chaos testing")
 	f.StringVar(&o.providerRetry, "provider-retry-schedule", "2s,10s,30s,2m,5m,10m", "waits before retrying a transient provider failure (±10% jitter), comma-separated; none for no retries")
@@ -108,6 +114,9 @@ func serve(ctx context.Context, o serveOptions) error {
 	}
 	if o.sandbox && !o.allowPublicSandbox && o.consoleAddr != "" && !loopback(o.consoleAddr) {
 		return fmt.Errorf("sandbox mode seeds a console operator with a published password and serves the console on loopback only; --console-addr %q is not loopback (use --allow-public-sandbox to override, or --sandbox=false)", o.consoleAddr)
+	}
+	if !(o.defaultNumberMPS >= 0) || math.IsInf(o.defaultNumberMPS, 0) { // also NaN
+		return fmt.Errorf("--default-number-mps %v: use 0 (unlimited) or a positive rate", o.defaultNumberMPS)
 	}
 	if !(o.sandboxFailureRate >= 0 && o.sandboxFailureRate <= 1) {
 		return fmt.Errorf("--sandbox-provider-failure-rate %v: use a fraction from 0 to 1", o.sandboxFailureRate)
@@ -175,6 +184,7 @@ func serve(ctx context.Context, o serveOptions) error {
 		Store: db, Provider: providers, Sandbox: o.sandbox && !o.allowPublicSandbox,
 		ProviderRetrySchedule: providerRetry, WebhookRetrySchedule: webhookRetry,
 		Lease: o.lease, PollInterval: o.pollInterval, Retention: o.retention, Logger: log, Metrics: mx,
+		DefaultNumberMPS: o.defaultNumberMPS,
 	})
 	if err != nil {
 		return err
@@ -191,7 +201,7 @@ func serve(ctx context.Context, o serveOptions) error {
 		IdempotencyTTL: o.idempotencyTTL, MessageValidity: o.messageValidity, Logger: log,
 		LoopbackHostsOnly: o.sandbox && !o.allowPublicSandbox, TokenRateLimit: o.tokenRateLimit,
 		Metrics: mx, MetricsElsewhere: o.metricsAddr != "", OnAccept: onAccept, OperationalOnly: o.role == "worker",
-		MaxSegments: o.maxSegments,
+		MaxSegments: o.maxSegments, DefaultNumberMPS: o.defaultNumberMPS,
 	})
 	if err != nil {
 		return err

@@ -3,8 +3,11 @@ package httpapi
 import (
 	"cmp"
 	"errors"
+	"math"
 	"net/http"
 	"slices"
+	"strconv"
+	"time"
 
 	"github.com/redcloud-core/redcloud"
 	"github.com/redcloud-core/redcloud/internal/platform"
@@ -84,10 +87,37 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request) {
 			map[string]any{"field": "to", "errors": rejected})
 		return
 	}
+	path, err := s.shapingPath(r, n, in.MessageType)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if len(path) > 0 {
+		var retryAt time.Time
+		refused := len(rejected)
+		recipients, rejected, retryAt, err = s.horizon(r, path, in, recipients, rejected, now)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if len(recipients) == 0 && refused == 0 {
+			w.Header().Set("Retry-After", strconv.FormatInt(int64(math.Ceil(max(retryAt.Sub(now).Seconds(), 1))), 10))
+			s.coreError(w, r, http.StatusTooManyRequests, redcloud.CodeRateLimited,
+				"every recipient would wait past the message validity ("+s.cfg.MessageValidity.String()+"): the sending number's queue is full",
+				map[string]any{"reason": platform.ReasonQueueFull, "field": "to", "errors": rejected})
+			return
+		}
+		if len(recipients) == 0 {
+			s.coreError(w, r, http.StatusBadRequest, redcloud.CodeInvalidRequest, platform.MsgNoValidRecips,
+				map[string]any{"field": "to", "errors": rejected})
+			return
+		}
+	}
 	a := platform.NewAcceptance(platform.AcceptInput{
 		Client: c, Number: n, Send: in, Key: key, Recipients: recipients, Errors: rejected, Now: now,
 		KeyTTL: s.cfg.IdempotencyTTL, Validity: s.cfg.MessageValidity,
 	})
+	a.Path = path
 	rec, created, err := s.db.Accept(ctx, a)
 	if errors.Is(err, store.ErrSenderChanged) {
 		// The number moved between the check above and the commit.
@@ -211,6 +241,10 @@ func wireMessage(m platform.Message, events []platform.Event) redcloud.Message {
 	}
 	if out.MediaURLs == nil {
 		out.MediaURLs = []string{}
+	}
+	if m.QueuedUntil != nil {
+		t := redcloud.NewTime(*m.QueuedUntil)
+		out.QueuedUntil = &t
 	}
 	if m.FailureCode != "" {
 		out.Failure = &redcloud.Failure{Code: m.FailureCode, Message: m.FailureMessage, ProviderCode: m.FailureProviderCode}

@@ -38,6 +38,11 @@ type Config struct {
 	// MessageValidity is how long the pipeline may try to hand a message to
 	// the provider before it fails EXPIRED. Default 4h.
 	MessageValidity time.Duration
+	// DefaultNumberMPS is the send rate, in segments per second, of a
+	// number without its own (throughput shaping): acceptance queues a
+	// message behind the others of its buckets and refuses a recipient
+	// that would wait past MessageValidity. Default 0: unlimited.
+	DefaultNumberMPS float64
 	// AuthFailureLimit failed token requests per AuthFailureWindow, per
 	// client_id and per remote address, lead to 429. Defaults 10 and 1m.
 	// Counted in the database: the limit holds across server processes.

@@ -24,6 +24,8 @@ type Metrics struct {
 	throttled       prometheus.Counter
 	binds           *prometheus.GaugeVec
 	smpp            *prometheus.CounterVec
+	deferred        prometheus.Counter
+	providerRate    *prometheus.GaugeVec
 }
 
 // QueueDepth reports the work waiting (store.DB.QueueDepth).
@@ -63,8 +65,14 @@ func New(depth QueueDepth) *Metrics {
 			Name: "redcloud_smpp_events_total",
 			Help: "SMPP link events by provider and event: submits, submit_ok, submit_throttled, submit_rejected, submit_failed, submit_unanswered, possible_duplicates, source_address_rejected, receipts, receipts_held, receipts_unparsed, receipts_dropped, reports_dropped, inbound, inbound_dropped, ….",
 		}, []string{"provider", "event"}),
+		deferred: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "redcloud_shaping_deferrals_total", Help: "Claimed messages put back to wait for their buckets' tokens (not provider attempts).",
+		}),
+		providerRate: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "redcloud_shaping_provider_rate", Help: "Current rate of this process's provider connection in segments per second (+Inf unlimited, 0 paused after throttling, half while slowed).",
+		}, []string{"provider"}),
 	}
-	m.reg.MustRegister(m.requests, m.accepted, m.messages, m.attempts, m.attemptLatency, m.deliveryLatency, m.throttled, m.binds, m.smpp,
+	m.reg.MustRegister(m.requests, m.deferred, m.providerRate, m.accepted, m.messages, m.attempts, m.attemptLatency, m.deliveryLatency, m.throttled, m.binds, m.smpp,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if depth != nil {
 		cached := &depthCache{depth: depth, ttl: depthTTL, now: time.Now}
@@ -129,3 +137,13 @@ func (m *Metrics) Add(provider, event string, n int) {
 
 // DeliveryLatency observes event-to-delivered time.
 func (m *Metrics) DeliveryLatency(d time.Duration) { m.deliveryLatency.Observe(d.Seconds()) }
+
+// Deferred counts claimed messages put back to wait for tokens.
+func (m *Metrics) Deferred(n int) { m.deferred.Add(float64(n)) }
+
+// ProviderRates sets each provider connection's current rate.
+func (m *Metrics) ProviderRates(rates map[string]float64) {
+	for p, r := range rates {
+		m.providerRate.WithLabelValues(p).Set(r)
+	}
+}

@@ -73,6 +73,10 @@ type Config struct {
 	Jitter func() float64
 	// Metrics, when set, is told about outcomes.
 	Metrics Metrics
+	// DefaultNumberMPS is the send rate, in segments per second, of a
+	// number with none of its own (throughput shaping). Default 0:
+	// unlimited.
+	DefaultNumberMPS float64
 }
 
 // Metrics receives pipeline outcomes (implemented by the metrics package).
@@ -83,6 +87,11 @@ type Metrics interface {
 	// Throttled counts a send the upstream refused to take for now
 	// (requeued without using a retry).
 	Throttled()
+	// Deferred counts claimed messages put back to wait for their
+	// buckets' tokens; ProviderRates receives each provider connection's
+	// current rate in segments per second.
+	Deferred(n int)
+	ProviderRates(rates map[string]float64)
 }
 
 type noMetrics struct{}
@@ -91,6 +100,8 @@ func (noMetrics) MessageStatus(string)                 {}
 func (noMetrics) WebhookAttempt(string, time.Duration) {}
 func (noMetrics) DeliveryLatency(time.Duration)        {}
 func (noMetrics) Throttled()                           {}
+func (noMetrics) Deferred(int)                         {}
+func (noMetrics) ProviderRates(map[string]float64)     {}
 
 func (c *Config) defaults() error {
 	if c.Store == nil || c.Provider == nil {

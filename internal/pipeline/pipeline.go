@@ -23,6 +23,7 @@ type Pipeline struct {
 	sendSlots    chan struct{}
 	deliverSlots chan struct{}
 	gate         *gate
+	local        *providerBuckets
 	// pending holds the ids of messages whose provider outcome is known but
 	// not yet written (the database refused the write): this process must
 	// not send them again when it claims them after their lease.
@@ -43,7 +44,8 @@ func New(cfg Config) (*Pipeline, error) {
 		cfg: cfg, db: cfg.Store, log: cfg.Logger, owner: platform.NewID("wrk_"),
 		wakeSend: make(chan struct{}, 1), wakeDispatch: make(chan struct{}, 1),
 		sendSlots: make(chan struct{}, cfg.Concurrency), deliverSlots: make(chan struct{}, cfg.Concurrency),
-		gate: newGate(cfg.WebhookPerClient, cfg.WebhookPerHost, cfg.Concurrency, cfg.Now),
+		gate:  newGate(cfg.WebhookPerClient, cfg.WebhookPerHost, cfg.Concurrency, cfg.Now),
+		local: newProviderBuckets(cfg.Provider),
 	}, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/redcloud-core/redcloud"
@@ -12,7 +13,10 @@ import (
 	"github.com/redcloud-core/redcloud/internal/store"
 )
 
-// sendDue claims due QUEUED messages and hands each to the provider.
+// sendDue claims due QUEUED messages and hands each to the provider. The
+// claim shapes the traffic: messages whose buckets lack the tokens go back
+// to the queue until they refill (not an attempt), and the messages of one
+// limited number are sent one after another in their order.
 func (p *Pipeline) sendDue(ctx context.Context) bool {
 	now := p.cfg.Now()
 	if due, err := p.db.HasDueMessages(ctx, now); err != nil || !due {
@@ -22,7 +26,8 @@ func (p *Pipeline) sendDue(ctx context.Context) bool {
 	if free == 0 {
 		return false // a finishing send signals wakeSend
 	}
-	msgs, err := p.db.ClaimMessages(ctx, p.owner, now, now.Add(p.cfg.Lease), free)
+	msgs, deferred, err := p.db.ClaimShaped(ctx, p.owner, now, now.Add(p.cfg.Lease), free,
+		store.Shaping{DefaultMPS: p.cfg.DefaultNumberMPS, Local: p.local})
 	if err != nil {
 		release(p.sendSlots, free)
 		if ctx.Err() == nil {
@@ -30,6 +35,7 @@ func (p *Pipeline) sendDue(ctx context.Context) bool {
 		}
 		return false
 	}
+	p.deferred(deferred, now)
 	// A message whose outcome this process is still writing was claimed
 	// again after its lease: it must not go to the provider twice.
 	msgs = slices.DeleteFunc(msgs, func(m platform.Message) bool {
@@ -40,19 +46,80 @@ func (p *Pipeline) sendDue(ctx context.Context) bool {
 	// Sends in flight finish on Stop: they run on a context that is not
 	// cancelled with the loop, bounded by half the lease.
 	work := context.WithoutCancel(ctx)
-	for _, m := range msgs {
+	for _, group := range p.inOrder(msgs, now) {
 		p.work.Add(1)
 		go func() {
 			defer p.work.Done()
 			defer signal(p.wakeSend)
-			defer release(p.sendSlots, 1)
-			p.sendOne(work, m)
+			for i, m := range group {
+				if p.sendOne(work, m) {
+					// The upstream refused to take it for now: the rest of
+					// the number's messages wait behind it, unsent.
+					for _, rest := range group[i+1:] {
+						p.putBack(work, rest)
+					}
+					release(p.sendSlots, len(group)-i)
+					return
+				}
+				release(p.sendSlots, 1)
+			}
 		}()
 	}
-	return len(msgs) == free && free == p.cfg.BatchSize
+	return len(msgs)+len(deferred) >= free && free == p.cfg.BatchSize
 }
 
-func (p *Pipeline) sendOne(ctx context.Context, m platform.Message) {
+// inOrder splits a claim into groups sent concurrently: one per number
+// whose messages took tokens (in acceptance order, one after another, so
+// the upstream receives them in that order), one per other message.
+func (p *Pipeline) inOrder(msgs []platform.Message, now time.Time) [][]platform.Message {
+	var out [][]platform.Message
+	byNumber := map[string]int{}
+	for _, m := range msgs {
+		if !p.shaped(m, now) {
+			out = append(out, []platform.Message{m})
+			continue
+		}
+		i, ok := byNumber[m.NumberID]
+		if !ok {
+			i = len(out)
+			byNumber[m.NumberID] = i
+			out = append(out, nil)
+		}
+		out[i] = append(out[i], m)
+	}
+	for _, g := range out {
+		slices.SortFunc(g, func(a, b platform.Message) int { return strings.Compare(a.ID, b.ID) })
+	}
+	return out
+}
+
+// shaped reports whether a rate limits m's number or provider connection.
+func (p *Pipeline) shaped(m platform.Message, now time.Time) bool {
+	if p.cfg.DefaultNumberMPS > 0 {
+		return true
+	}
+	_, limited := p.local.Earliest(m, 0, now)
+	return limited
+}
+
+// deferred records a claim's deferrals and wakes the sender for the first.
+func (p *Pipeline) deferred(ds []store.Deferral, now time.Time) {
+	if len(ds) == 0 {
+		return
+	}
+	first := ds[0].Until
+	for _, d := range ds {
+		if d.Until.Before(first) {
+			first = d.Until
+		}
+	}
+	p.cfg.Metrics.Deferred(len(ds))
+	p.wakeAt(p.wakeSend, first.Sub(now))
+}
+
+// sendOne sends m (or writes why it is not sent) and reports whether the
+// upstream asked to slow down.
+func (p *Pipeline) sendOne(ctx context.Context, m platform.Message) (throttledUp bool) {
 	// Route first: once the provider has the message its outcome must be
 	// recordable, or the next claim would send it a second time.
 	c, n, err := p.db.Routing(ctx, m.APIClientID, m.NumberID)
@@ -99,6 +166,7 @@ func (p *Pipeline) sendOne(ctx context.Context, m platform.Message) {
 		case permanent:
 			step, err = platform.Rejected(m, perm.Code, perm.Message, perm.ProviderCode, now)
 		case throttled:
+			throttledUp = true
 			step, err = p.requeue(m, throttle, now)
 		default:
 			step, err = p.retry(m, serr, now)
@@ -113,6 +181,7 @@ func (p *Pipeline) sendOne(ctx context.Context, m platform.Message) {
 	t := transition(step, route, now)
 	t.LeaseOwner = p.owner
 	p.applyOutcome(ctx, t)
+	return throttledUp
 }
 
 // applyOutcome writes a send's outcome, retrying until it lands: once the
@@ -185,6 +254,7 @@ func (p *Pipeline) requeue(m platform.Message, t *provider.ThrottledError, now t
 	if wait <= 0 {
 		wait = minThrottleWait
 	}
+	p.local.throttled(m.NumberID, wait, now)
 	at := now.Add(wait)
 	if at.After(m.ExpiresAt) {
 		at = m.ExpiresAt // noticed as EXPIRED then
@@ -194,7 +264,36 @@ func (p *Pipeline) requeue(m platform.Message, t *provider.ThrottledError, now t
 	// counts them.
 	p.log.Debug("provider throttled; requeued without using a retry", "messageId", m.ID, "retryAt", at, "reason", t.Reason)
 	p.wakeAt(p.wakeSend, at.Sub(now))
-	return platform.Requeue(m, at, now)
+	return queuedUntil(platform.Requeue(m, at, now))
+}
+
+// putBack returns a claimed message to the queue unsent, due when its
+// provider connection takes messages again: one claimed after a message of
+// its number that the upstream refused for now.
+func (p *Pipeline) putBack(ctx context.Context, m platform.Message) {
+	now := p.cfg.Now()
+	at, _ := p.local.Earliest(m, platform.Cost(m), now)
+	if at.After(m.ExpiresAt) {
+		at = m.ExpiresAt
+	}
+	step, err := queuedUntil(platform.Requeue(m, at, now))
+	if err != nil {
+		p.log.Error("lifecycle refused a requeue", "messageId", m.ID, "err", err)
+		return
+	}
+	t := transition(step, platform.Route{}, now)
+	t.LeaseOwner = p.owner
+	p.applyOutcome(ctx, t)
+}
+
+// queuedUntil shows a requeued message's next attempt as its estimated
+// send time.
+func queuedUntil(s platform.Step, err error) (platform.Step, error) {
+	if err == nil && s.Message.NextAttemptAt != nil {
+		at := *s.Message.NextAttemptAt
+		s.Message.QueuedUntil = &at
+	}
+	return s, err
 }
 
 // transition is the store's write of a lifecycle step, with its event's

@@ -58,10 +58,13 @@ type Number struct {
 	MMSEnabled              bool
 	WebhookInboundOverride  *string
 	WebhookDeliveryOverride *string
-	NPA, NXX                string
-	City, State             string
-	ZipCode, RateCenter     string
-	CreatedAt               time.Time
+	// MPS is the number's own send rate in segments per second; nil takes
+	// the server's --default-number-mps.
+	MPS                 *float64
+	NPA, NXX            string
+	City, State         string
+	ZipCode, RateCenter string
+	CreatedAt           time.Time
 }
 
 // Wire returns the number as the API shows it.
@@ -127,6 +130,9 @@ type Message struct {
 	// expired without the send's outcome written (its process died): that
 	// claim may have handed the message to the provider. Claims only.
 	Reclaimed bool
+	// QueuedUntil is the estimated send time of a QUEUED message waiting
+	// for its buckets' tokens (throughput shaping); nil when it is not.
+	QueuedUntil *time.Time
 }
 
 // Event is one lifecycle event; Body is the webhook body, fixed at creation.

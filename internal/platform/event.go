@@ -80,6 +80,9 @@ type Acceptance struct {
 	Messages   []Message
 	Events     []Event
 	Deliveries []Delivery
+	// Path is the buckets the messages take from (throughput shaping):
+	// the store places each at the end of their queues.
+	Path []Bucket
 }
 
 // AcceptInput is what NewAcceptance needs.

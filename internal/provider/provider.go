@@ -47,6 +47,14 @@ type Resumer interface {
 	Resume(ctx context.Context, sent []Message)
 }
 
+// Pather is implemented by providers that send through several upstream
+// connections (the router): it names the one a number's messages take and
+// its submit rate in segments per second (0: unlimited), so the pipeline
+// can defer a message instead of waiting inside Send.
+type Pather interface {
+	Path(numberID string) (name string, mps float64)
+}
+
 // PermanentError is a provider's final refusal of a message.
 type PermanentError struct {
 	Code         string // a failure code, e.g. INVALID_DESTINATION

@@ -42,6 +42,11 @@ func (db *DB) Accept(ctx context.Context, a platform.Acceptance) (rec platform.I
 				return err
 			}
 		}
+		if len(a.Path) > 0 {
+			if err := placeMessages(ctx, x, a.Path, a.Messages); err != nil {
+				return err
+			}
+		}
 		for _, m := range a.Messages {
 			if err := insertMessage(ctx, x, m); err != nil {
 				return err

@@ -36,6 +36,8 @@ type DB struct {
 	now     func() time.Time
 	log     *slog.Logger
 	group   *grouper
+	// shapingUsed caches whether any throughput limit is configured.
+	shapingUsed shapingUsed
 
 	// readStmts and writeStmts are nil unless dialect.prepare.
 	readStmts, writeStmts *stmtCache

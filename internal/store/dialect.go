@@ -16,6 +16,9 @@ type dialect struct {
 	// skipLocked ends a claiming subquery: PostgreSQL skips rows another
 	// transaction holds; SQLite has a single writer and needs nothing.
 	skipLocked string
+	// forUpdate ends a read of rows the transaction will update, so that a
+	// concurrent one waits (PostgreSQL); SQLite's single writer needs nothing.
+	forUpdate string
 	// notify, run inside a transaction that creates work, wakes the workers
 	// of every process when it commits.
 	notify string
@@ -36,7 +39,7 @@ type dialect struct {
 var (
 	sqliteDialect   = dialect{name: "sqlite", goose: goose.DialectSQLite3, rebind: func(q string) string { return q }, committers: 1, maxGroup: 128, prepare: true}
 	postgresDialect = dialect{name: "postgres", goose: goose.DialectPostgres, rebind: postgresRebind,
-		skipLocked: " FOR UPDATE SKIP LOCKED", notify: "SELECT pg_notify('" + notifyChannel + "', '')", committers: 24, maxGroup: 1}
+		skipLocked: " FOR UPDATE SKIP LOCKED", forUpdate: " FOR UPDATE", notify: "SELECT pg_notify('" + notifyChannel + "', '')", committers: 24, maxGroup: 1}
 )
 
 // notifyChannel is the LISTEN/NOTIFY channel for new work.

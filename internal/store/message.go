@@ -11,22 +11,26 @@ import (
 	"github.com/redcloud-core/redcloud/internal/platform"
 )
 
+// msOrNil is the column value of an optional time.
+func msOrNil(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return ms(*t)
+}
+
 func insertMessage(ctx context.Context, x q, m platform.Message) error {
 	media, _ := json.Marshal(nonNil(m.MediaURLs))
 	nonGSM, _ := json.Marshal(nonNil(m.NonGSMCharacters))
-	var next any
-	if m.NextAttemptAt != nil {
-		next = ms(*m.NextAttemptAt)
-	}
 	_, err := x.exec(ctx, `INSERT INTO messages (id, api_client_id, number_id, direction, from_e164, to_e164,
 		message_type, text, media_urls, external_reference, idempotency_key, status, failure_code, failure_message,
 		provider_ref, sequence, attempts, next_attempt_at, expires_at, created_at, updated_at,
-		encoding, segments, non_gsm_characters, keyword_reply, failure_provider_code)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		encoding, segments, non_gsm_characters, keyword_reply, failure_provider_code, queued_until)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		m.ID, m.APIClientID, m.NumberID, m.Direction, m.From, m.To, m.MessageType, m.Text, string(media),
 		m.ExternalReference, m.IdempotencyKey, m.Status, m.FailureCode, m.FailureMessage, m.ProviderRef,
-		m.Sequence, m.Attempts, next, ms(m.ExpiresAt), ms(m.CreatedAt), ms(m.UpdatedAt),
-		m.Encoding, m.Segments, string(nonGSM), b2i(m.KeywordReply), m.FailureProviderCode)
+		m.Sequence, m.Attempts, msOrNil(m.NextAttemptAt), ms(m.ExpiresAt), ms(m.CreatedAt), ms(m.UpdatedAt),
+		m.Encoding, m.Segments, string(nonGSM), b2i(m.KeywordReply), m.FailureProviderCode, msOrNil(m.QueuedUntil))
 	if err != nil {
 		return fmt.Errorf("insert message: %w", err)
 	}
@@ -36,19 +40,23 @@ func insertMessage(ctx context.Context, x q, m platform.Message) error {
 const messageColumns = `id, api_client_id, number_id, direction, from_e164, to_e164, message_type, text, media_urls,
 	external_reference, idempotency_key, status, failure_code, failure_message, provider_ref, sequence, attempts,
 	next_attempt_at, expires_at, created_at, updated_at, encoding, segments, non_gsm_characters, keyword_reply,
-	failure_provider_code`
+	failure_provider_code, queued_until`
 
 func scanMessage(row interface{ Scan(...any) error }) (platform.Message, error) {
 	var m platform.Message
 	var media, nonGSM string
-	var next sql.NullInt64
+	var next, queued sql.NullInt64
 	var expires, created, updated, reply int64
 	err := row.Scan(&m.ID, &m.APIClientID, &m.NumberID, &m.Direction, &m.From, &m.To, &m.MessageType, &m.Text, &media,
 		&m.ExternalReference, &m.IdempotencyKey, &m.Status, &m.FailureCode, &m.FailureMessage, &m.ProviderRef,
 		&m.Sequence, &m.Attempts, &next, &expires, &created, &updated, &m.Encoding, &m.Segments, &nonGSM, &reply,
-		&m.FailureProviderCode)
+		&m.FailureProviderCode, &queued)
 	if err != nil {
 		return m, err
+	}
+	if queued.Valid && m.Status == redcloud.MessageQueued {
+		t := fromMS(queued.Int64)
+		m.QueuedUntil = &t
 	}
 	_ = json.Unmarshal([]byte(media), &m.MediaURLs)
 	_ = json.Unmarshal([]byte(nonGSM), &m.NonGSMCharacters)

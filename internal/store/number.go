@@ -11,14 +11,18 @@ import (
 )
 
 const numberColumns = `id, e164, api_client_id, status, campaign_reg_id, sms_enabled, mms_enabled,
-	webhook_inbound_override, webhook_delivery_override, npa, nxx, city, state, zip_code, rate_center, created_at`
+	webhook_inbound_override, webhook_delivery_override, npa, nxx, city, state, zip_code, rate_center, created_at, mps`
 
 func scanNumber(row interface{ Scan(...any) error }) (platform.Number, error) {
 	var n platform.Number
 	var client, campaign, inbound, delivery sql.NullString
 	var created int64
+	var mps sql.NullFloat64
 	err := row.Scan(&n.ID, &n.E164, &client, &n.Status, &campaign, &n.SMSEnabled, &n.MMSEnabled,
-		&inbound, &delivery, &n.NPA, &n.NXX, &n.City, &n.State, &n.ZipCode, &n.RateCenter, &created)
+		&inbound, &delivery, &n.NPA, &n.NXX, &n.City, &n.State, &n.ZipCode, &n.RateCenter, &created, &mps)
+	if mps.Valid {
+		n.MPS = &mps.Float64
+	}
 	n.APIClientID = client.String
 	n.CampaignRegID, n.WebhookInboundOverride, n.WebhookDeliveryOverride = nullStr(campaign), nullStr(inbound), nullStr(delivery)
 	n.CreatedAt = fromMS(created)
@@ -44,10 +48,10 @@ func (db *DB) InsertNumbers(ctx context.Context, ns []platform.Number) error {
 }
 
 func insertNumber(ctx context.Context, x q, n platform.Number) error {
-	_, err := x.exec(ctx, `INSERT INTO numbers (`+numberColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := x.exec(ctx, `INSERT INTO numbers (`+numberColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		n.ID, n.E164, emptyNull(n.APIClientID), n.Status, n.CampaignRegID, b2i(n.SMSEnabled), b2i(n.MMSEnabled),
 		n.WebhookInboundOverride, n.WebhookDeliveryOverride, n.NPA, n.NXX, n.City, strings.ToUpper(n.State),
-		n.ZipCode, n.RateCenter, ms(n.CreatedAt))
+		n.ZipCode, n.RateCenter, ms(n.CreatedAt), n.MPS)
 	if isUniqueViolation(err) {
 		return fmt.Errorf("insert number %s (%s): %w", n.ID, n.E164, errConflict)
 	}
@@ -149,6 +153,7 @@ type NumberAttrs struct {
 	CampaignRegID **string
 	SMSEnabled    *bool
 	MMSEnabled    *bool
+	MPS           **float64 // &nil: back to the server's default
 }
 
 // SetNumberAttrs updates operator-set attributes of a number.
@@ -167,9 +172,13 @@ func (db *DB) SetNumberAttrs(ctx context.Context, id string, a NumberAttrs) erro
 	if a.MMSEnabled != nil {
 		sets, args = append(sets, "mms_enabled = ?"), append(args, b2i(*a.MMSEnabled))
 	}
+	if a.MPS != nil {
+		sets, args = append(sets, "mps = ?"), append(args, *a.MPS)
+	}
 	if len(sets) == 0 {
 		return nil
 	}
+	db.shapingUsed.forget()
 	return db.updateOne(ctx, "number "+id, `UPDATE numbers SET `+strings.Join(sets, ", ")+` WHERE id = ?`, append(args, id)...)
 }
 

@@ -29,35 +29,37 @@ func (db *DB) exists(ctx context.Context, query string, args ...any) (bool, erro
 
 // ClaimMessages leases up to limit QUEUED messages that are due, for owner
 // until leaseUntil. A row whose lease expired (its worker died) is due again,
-// and comes back with Reclaimed set.
+// and comes back with Reclaimed set. Shaping applies with its defaults
+// (ClaimShaped).
 func (db *DB) ClaimMessages(ctx context.Context, owner string, now, leaseUntil time.Time, limit int) ([]platform.Message, error) {
-	var out []platform.Message
-	err := db.grouped(ctx, func(x q) error {
-		out = nil
-		// SET reads the row as it was: a lease still there expired without
-		// an outcome written.
-		rows, err := x.query(ctx, `UPDATE messages SET lease_owner = ?, lease_until = ?,
-				reclaimed = CASE WHEN lease_until IS NULL THEN 0 ELSE 1 END
-			WHERE id IN (SELECT id FROM messages
-				WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?)
-				ORDER BY next_attempt_at LIMIT ?`+db.dialect.skipLocked+`)
-			RETURNING `+messageColumns+`, reclaimed`, owner, ms(leaseUntil), ms(now), ms(now), limit)
-		if err != nil {
-			return fmt.Errorf("claim messages: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var reclaimed int
-			m, err := scanMessage(withColumns{rows, []any{&reclaimed}})
-			if err != nil {
-				return fmt.Errorf("claim messages: %w", err)
-			}
-			m.Reclaimed = reclaimed != 0
-			out = append(out, m)
-		}
-		return rows.Err()
-	})
+	out, _, err := db.ClaimShaped(ctx, owner, now, leaseUntil, limit, Shaping{})
 	return out, err
+}
+
+func claimMessages(ctx context.Context, x q, d dialect, owner string, now, leaseUntil time.Time, limit int) ([]platform.Message, error) {
+	// SET reads the row as it was: a lease still there expired without
+	// an outcome written.
+	rows, err := x.query(ctx, `UPDATE messages SET lease_owner = ?, lease_until = ?,
+			reclaimed = CASE WHEN lease_until IS NULL THEN 0 ELSE 1 END
+		WHERE id IN (SELECT id FROM messages
+			WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?)
+			ORDER BY next_attempt_at LIMIT ?`+d.skipLocked+`)
+		RETURNING `+messageColumns+`, reclaimed`, owner, ms(leaseUntil), ms(now), ms(now), limit)
+	if err != nil {
+		return nil, fmt.Errorf("claim messages: %w", err)
+	}
+	defer rows.Close()
+	var out []platform.Message
+	for rows.Next() {
+		var reclaimed int
+		m, err := scanMessage(withColumns{rows, []any{&reclaimed}})
+		if err != nil {
+			return nil, fmt.Errorf("claim messages: %w", err)
+		}
+		m.Reclaimed = reclaimed != 0
+		out = append(out, m)
+	}
+	return out, rows.Err()
 }
 
 // Transition moves one message on: the new state of the message and, for a
@@ -108,10 +110,10 @@ func applyTransition(ctx context.Context, x q, t Transition) (bool, error) {
 		next = ms(*m.NextAttemptAt)
 	}
 	query := `UPDATE messages SET status = ?, provider_ref = ?, failure_code = ?, failure_message = ?, failure_provider_code = ?,
-		sequence = ?, attempts = ?, next_attempt_at = ?, lease_owner = NULL, lease_until = NULL, updated_at = ?
+		sequence = ?, attempts = ?, next_attempt_at = ?, queued_until = ?, lease_owner = NULL, lease_until = NULL, updated_at = ?
 		WHERE id = ? AND status = ? AND sequence = ?`
 	args := []any{m.Status, m.ProviderRef, m.FailureCode, m.FailureMessage, m.FailureProviderCode, m.Sequence, m.Attempts, next,
-		ms(m.UpdatedAt), m.ID, t.FromStatus, t.FromSequence}
+		msOrNil(m.QueuedUntil), ms(m.UpdatedAt), m.ID, t.FromStatus, t.FromSequence}
 	if t.LeaseOwner != "" {
 		query += ` AND lease_owner = ?`
 		args = append(args, t.LeaseOwner)

@@ -188,6 +188,24 @@ func (r *Router) Send(ctx context.Context, m provider.Message) (string, error) {
 	return e.p.Send(ctx, m)
 }
 
+// Path names the provider numberID's messages go through and its submit
+// rate per process ("" before Start or without a route).
+func (r *Router) Path(numberID string) (string, float64) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	if r.snap == nil {
+		return "", 0
+	}
+	name, err := r.snap.route(numberID, r.cfg.SandboxMode)
+	if err != nil {
+		return "", 0
+	}
+	if e := r.snap.entries[name]; e != nil {
+		return name, e.cfg.MPS
+	}
+	return name, 0
+}
+
 // route names the provider of numberID's messages, or fails NO_ROUTE.
 func (s *snapshot) route(numberID string, sandboxMode bool) (string, error) {
 	if name := s.routes[numberID]; name != "" {
