@@ -732,7 +732,7 @@ func TestMessageRoute(t *testing.T) {
 		"messageType":"MMS","text":null,"mediaUrls":["https://example.com/a.png"],"externalReference":"order_789","status":"QUEUED",
 		"createdAt":"`+stamp+`","updatedAt":"`+stamp+`","providerMessageRef":null,"failure":null,
 		"events":[{"eventId":"`+ev["eventId"].(string)+`","type":"message.queued","sequence":1,"createdAt":"`+stamp+`"}],
-		"encoding":null,"segments":1,"nonGsmCharacters":[]}`)
+		"encoding":null,"segments":1,"nonGsmCharacters":[],"queuedUntil":null}`)
 
 	wantCore(t, e.get(t, "/api/core/messages/"+id, e.otherToken(t)), 404, redcloud.CodeNotFound, "message not found", nil)
 	wantCore(t, e.get(t, "/api/core/messages/msg_01jd8x5v7k2m3n4p5q6r7s8t9w", tok), 404, redcloud.CodeNotFound, "message not found", nil)
