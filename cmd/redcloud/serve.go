@@ -42,6 +42,7 @@ type serveOptions struct {
 	shutdownTimeout    time.Duration
 	sandboxDelay       time.Duration
 	sandboxFailureRate float64
+	sandboxCarrierMPS  float64
 	providerRetry      string
 	webhookRetry       string
 	lease              time.Duration
@@ -92,6 +93,7 @@ for example REDCLOUD_DB=/var/lib/redcloud.db or REDCLOUD_RATE_LIMIT=0.`,
 	f.Float64Var(&o.defaultNumberMPS, "default-number-mps", 0, "send rate in segments per second of a number without its own (admin number set --mps); default 1 in production, 0 (unlimited) in sandbox mode")
 	f.DurationVar(&o.sandboxDelay, "sandbox-delay", 100*time.Millisecond, "sandbox provider: wait before each step (send, receipt)")
 	f.Float64Var(&o.sandboxFailureRate, "sandbox-provider-failure-rate", 0, "sandbox provider: fraction (0-1) of sends that fail transiently, drawn at random per send, for chaos testing")
+	f.Float64Var(&o.sandboxCarrierMPS, "sandbox-carrier-mps", 0, "sandbox provider: simulate a carrier that throttles each sending number above this many messages per second (0: no limit)")
 	f.StringVar(&o.providerRetry, "provider-retry-schedule", "2s,10s,30s,2m,5m,10m", "waits before retrying a transient provider failure (±10% jitter), comma-separated; none for no retries")
 	f.StringVar(&o.webhookRetry, "webhook-retry-schedule", "1m,5m,15m,60m", "waits before retrying a failed webhook attempt, comma-separated; none for no retries")
 	f.DurationVar(&o.lease, "lease", 30*time.Second, "how long a worker holds a claimed row; a crashed worker's rows are resumed after it (keep above 10s, the webhook timeout)")
@@ -120,6 +122,9 @@ func serve(ctx context.Context, o serveOptions) error {
 	}
 	if !(o.sandboxFailureRate >= 0 && o.sandboxFailureRate <= 1) {
 		return fmt.Errorf("--sandbox-provider-failure-rate %v: use a fraction from 0 to 1", o.sandboxFailureRate)
+	}
+	if !(o.sandboxCarrierMPS >= 0) || math.IsInf(o.sandboxCarrierMPS, 1) {
+		return fmt.Errorf("--sandbox-carrier-mps %v: use 0 (no limit) or a positive rate", o.sandboxCarrierMPS)
 	}
 	db, err := store.Open(ctx, o.db, store.WithLogger(log))
 	if err != nil {
@@ -168,7 +173,7 @@ func serve(ctx context.Context, o serveOptions) error {
 	// sandbox (always there, named "sandbox") or an SMPP provider an
 	// operator configured (`redcloud admin provider`).
 	providers, err := router.New(router.Config{
-		Store: db, Sandbox: sandbox.New(o.sandboxDelay, sandbox.WithFailureRate(o.sandboxFailureRate)), SandboxMode: o.sandbox,
+		Store: db, Sandbox: sandbox.New(o.sandboxDelay, sandbox.WithFailureRate(o.sandboxFailureRate), sandbox.WithCarrierMPS(o.sandboxCarrierMPS)), SandboxMode: o.sandbox,
 		Logger: log, Metrics: mx,
 		SMPP: func(c smpp.Config) (provider.Provider, error) {
 			c.Store, c.Metrics = db, mx

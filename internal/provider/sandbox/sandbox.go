@@ -36,6 +36,8 @@ type Provider struct {
 	random      func() float64 // draws in [0, 1) for failureRate
 	faults      atomic.Int64   // failures injected so far
 
+	carrier *carrierLimit // nil: no simulated carrier rate
+
 	mu      sync.Mutex
 	sink    provider.Sink
 	ctx     context.Context
@@ -122,6 +124,9 @@ func (p *Provider) Send(ctx context.Context, m provider.Message) (string, error)
 	}
 	if p.inject() {
 		return "", ErrInjected
+	}
+	if err := p.carrier.admit(m.From, p.now()); err != nil {
+		return "", err
 	}
 	switch m.To {
 	case InvalidDestination:
