@@ -14,6 +14,12 @@ import (
 // shapingPath returns the buckets a send from n takes from (nil when no
 // rate limits it).
 func (s *Server) shapingPath(r *http.Request, n platform.Number, messageType string) ([]platform.Bucket, error) {
+	if s.cfg.DefaultNumberMPS == 0 {
+		// Unlimited by default: skip the campaign read unless some limit exists.
+		if limited, err := s.db.AnyShapingLimits(r.Context()); err != nil || !limited {
+			return nil, err
+		}
+	}
 	var c platform.Campaign
 	if n.CampaignRegID != nil {
 		var err error
