@@ -52,6 +52,7 @@ func (p *Pipeline) sendDue(ctx context.Context) bool {
 			defer p.work.Done()
 			defer signal(p.wakeSend)
 			for i, m := range group {
+				p.waitSlot(m)
 				if p.sendOne(work, m) {
 					// The upstream refused to take it for now: the rest of
 					// the number's messages wait behind it, unsent.
@@ -75,7 +76,7 @@ func (p *Pipeline) inOrder(msgs []platform.Message, now time.Time) [][]platform.
 	var out [][]platform.Message
 	byNumber := map[string]int{}
 	for _, m := range msgs {
-		if !p.shaped(m, now) {
+		if m.QueuedUntil == nil && !p.shaped(m, now) {
 			out = append(out, []platform.Message{m})
 			continue
 		}
@@ -91,6 +92,18 @@ func (p *Pipeline) inOrder(msgs []platform.Message, now time.Time) [][]platform.
 		slices.SortFunc(g, func(a, b platform.Message) int { return strings.Compare(a.ID, b.ID) })
 	}
 	return out
+}
+
+// waitSlot waits for m's slot in its buckets, which a claim gives out at
+// most store.Lookahead ahead, so that the upstream sees each message at
+// the rate.
+func (p *Pipeline) waitSlot(m platform.Message) {
+	if m.QueuedUntil == nil {
+		return
+	}
+	if d := min(m.QueuedUntil.Sub(p.cfg.Now()), store.Lookahead); d > 0 {
+		time.Sleep(d)
+	}
 }
 
 // shaped reports whether a rate limits m's number or provider connection.

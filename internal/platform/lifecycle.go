@@ -158,7 +158,7 @@ func advance(m Message, to string, now time.Time, edit func(*Message)) (Step, er
 	next := m
 	next.Status, next.Sequence, next.UpdatedAt = to, m.Sequence+1, now
 	if to != redcloud.MessageQueued {
-		next.NextAttemptAt = nil
+		next.NextAttemptAt, next.QueuedUntil = nil, nil
 	}
 	if edit != nil {
 		edit(&next)
@@ -212,7 +212,8 @@ func Retry(m Message, at, now time.Time) (Step, error) {
 		return Step{}, err
 	}
 	next := m
-	next.Attempts, next.NextAttemptAt, next.UpdatedAt = m.Attempts+1, &at, now
+	// It waits for the retry schedule now, not for shaping.
+	next.Attempts, next.NextAttemptAt, next.QueuedUntil, next.UpdatedAt = m.Attempts+1, &at, nil, now
 	return Step{Message: next, FromStatus: m.Status, FromSequence: m.Sequence}, nil
 }
 

@@ -183,6 +183,10 @@ type candidate struct {
 	path  []platform.Bucket
 	cost  int64
 	local bool // a LocalLimit limits it
+	// resume: reclaimed after a crash, it may be at the upstream already,
+	// so it is never put back (its possible duplicate stays flagged); it
+	// takes its segments again so that the messages after it keep the rate.
+	resume bool
 }
 
 func shape(ctx context.Context, x q, owner string, claimed []platform.Message, now time.Time, sh Shaping, limits bool) (
@@ -211,7 +215,7 @@ func shape(ctx context.Context, x q, owner string, claimed []platform.Message, n
 	numbers := map[string]*numberState{}
 	var out []platform.Message
 	var deferred []Deferral
-	keep := map[string]bool{}
+	keep := map[string]time.Time{} // kept message → its slot
 	for _, c := range cands {
 		n := numbers[c.m.NumberID]
 		if n == nil {
@@ -223,9 +227,11 @@ func shape(ctx context.Context, x q, owner string, claimed []platform.Message, n
 			span = max(span, b.Interval(c.cost))
 		}
 		at := now
-		if n.blocked {
+		switch {
+		case c.resume: // it goes in this claim, behind nothing
+		case n.blocked:
 			at = later(n.next, now.Add(minDeferral))
-		} else {
+		default:
 			older, last, err := olderQueued(ctx, x, c.m)
 			if err != nil {
 				return nil, nil, err
@@ -243,7 +249,10 @@ func shape(ctx context.Context, x q, owner string, claimed []platform.Message, n
 			t, _ := sh.Local.Earliest(c.m, c.cost, now)
 			at = later(at, t)
 		}
-		if at.After(now) {
+		if c.resume && at.After(now.Add(Lookahead)) {
+			at = now.Add(Lookahead)
+		}
+		if !c.resume && at.After(now.Add(Lookahead)) {
 			n.blocked, n.next = true, at.Add(max(span, minDeferral))
 			if at.After(c.m.ExpiresAt) {
 				at = c.m.ExpiresAt // noticed as EXPIRED then
@@ -252,18 +261,21 @@ func shape(ctx context.Context, x q, owner string, claimed []platform.Message, n
 			continue
 		}
 		for _, b := range c.path {
-			states[b.Key] = b.Take(states[b.Key], c.cost, now)
+			states[b.Key] = b.Take(states[b.Key], c.cost, at)
 		}
 		if sh.Local != nil && c.local {
-			sh.Local.Take(c.m, c.cost, now)
+			sh.Local.Take(c.m, c.cost, at)
 		}
 		if c.m.Attempts == 0 {
 			n.taken++
 		}
-		keep[c.m.ID] = true
+		keep[c.m.ID] = at
 	}
 	for _, m := range claimed {
-		if keep[m.ID] || !isCandidate(cands, m.ID) {
+		if at, ok := keep[m.ID]; ok {
+			m.QueuedUntil = &at // its slot: the sender waits for it
+			out = append(out, m)
+		} else if !isCandidate(cands, m.ID) {
 			out = append(out, m)
 		}
 	}
@@ -279,6 +291,14 @@ func shape(ctx context.Context, x q, owner string, claimed []platform.Message, n
 	return out, deferred, nil
 }
 
+// Lookahead is how far ahead of now a claim gives out slots: a message
+// whose buckets have tokens within it is kept with its slot (QueuedUntil)
+// and the sender waits for the slot, rather than being deferred. Without
+// it a bucket lets one message go per claim at any rate (GCRA has no
+// burst), which caps a fast campaign or number at the claim rate; with it
+// the upstream still sees each message at its exact slot.
+const Lookahead = 500 * time.Millisecond
+
 // minDeferral keeps a message that waits behind another from being claimed
 // again in a tight loop.
 const minDeferral = 50 * time.Millisecond
@@ -288,17 +308,16 @@ func isCandidate(cands []candidate, id string) bool {
 }
 
 // paths returns the claimed messages that shaping applies to, with their
-// paths. A message past its validity is left to expire, and one reclaimed
-// after a crash already took its tokens when it was first claimed.
+// paths. A message past its validity is left to expire.
 func paths(ctx context.Context, x q, claimed []platform.Message, now time.Time, sh Shaping, limits bool) ([]candidate, error) {
 	var out []candidate
 	numbers := map[string]platform.Number{}
 	campaigns := map[string]platform.Campaign{}
 	for _, m := range claimed {
-		if m.Reclaimed || !now.Before(m.ExpiresAt) {
+		if !now.Before(m.ExpiresAt) {
 			continue
 		}
-		c := candidate{m: m, cost: platform.Cost(m)}
+		c := candidate{m: m, cost: platform.Cost(m), resume: m.Reclaimed}
 		if sh.Local != nil {
 			_, c.local = sh.Local.Earliest(m, c.cost, now)
 		}
