@@ -18,6 +18,10 @@ type MessageQuery struct {
 	ExternalReference string
 	CreatedAfter      time.Time
 	CreatedBefore     time.Time
+	// Waiting [extension] lists only the QUEUED messages waiting for their
+	// number's, campaign's or provider's rate (throughput shaping): those
+	// with a QueuedUntil. With a Status, it must be MessageQueued.
+	Waiting bool
 	// Limit is messages per page, 1–100; 0 means the server's default, 20.
 	Limit int
 	// Cursor is a previous page's NextCursor of the same query; "" is the
@@ -42,6 +46,9 @@ func (q MessageQuery) values() url.Values {
 	}
 	if !q.CreatedBefore.IsZero() {
 		v.Set("createdBefore", q.CreatedBefore.UTC().Format(time.RFC3339Nano))
+	}
+	if q.Waiting {
+		v.Set("waiting", "true")
 	}
 	if q.Limit != 0 {
 		v.Set("limit", strconv.Itoa(q.Limit))

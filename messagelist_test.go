@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/redcloud-core/redcloud"
+	"github.com/redcloud-core/redcloud/internal/store"
 )
 
 // TestMessages: the iterator walks every page of a real server newest
@@ -68,5 +69,49 @@ func TestMessages(t *testing.T) {
 	}
 	if errs != 1 {
 		t.Errorf("yielded %d errors, want 1", errs)
+	}
+}
+
+// TestMessagesWaiting: Waiting lists only the messages waiting for their
+// number's rate, each with its estimated send time.
+func TestMessagesWaiting(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := e.client()
+	rate := 1.0
+	mps := &rate
+	if err := e.db.SetNumberAttrs(e.ctx, numberID, store.NumberAttrs{MPS: &mps}); err != nil {
+		t.Fatal(err)
+	}
+	// At 1/s the first goes at once, the other two wait.
+	var sent []string
+	for i := range 3 {
+		res, err := c.Send(e.ctx, sms(numberID, "hi", numberE164), redcloud.WithIdempotencyKey(fmt.Sprint("k", i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sent = append(sent, res.Results[0].MessageID)
+	}
+	var got []string
+	for m, err := range c.Messages(e.ctx, redcloud.MessageQuery{Waiting: true, Limit: 1}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Status != redcloud.MessageQueued || m.QueuedUntil == nil {
+			t.Errorf("listed %s: status %s, queuedUntil %v", m.MessageID, m.Status, m.QueuedUntil)
+		}
+		got = append(got, m.MessageID)
+	}
+	if want := []string{sent[2], sent[1]}; !slices.Equal(got, want) {
+		t.Errorf("waiting: listed %v, want %v", got, want)
+	}
+	page, err := c.MessagePage(e.ctx, redcloud.MessageQuery{})
+	if err != nil || len(page.Messages) != 3 {
+		t.Errorf("without Waiting: %d messages, %v; want 3", len(page.Messages), err)
+	}
+	_, err = c.MessagePage(e.ctx, redcloud.MessageQuery{Waiting: true, Status: redcloud.MessageSent})
+	var ae *redcloud.APIError
+	if !errors.As(err, &ae) || ae.Details["field"] != "waiting" {
+		t.Errorf("Waiting with status SENT: %v, want an APIError naming waiting", err)
 	}
 }

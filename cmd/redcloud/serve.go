@@ -169,6 +169,7 @@ func serve(ctx context.Context, o serveOptions) error {
 		return fmt.Errorf("--webhook-retry-schedule: %w", err)
 	}
 	mx := metrics.New(db.QueueDepth)
+	mx.Shaping(db.ShapingSnapshot, o.defaultNumberMPS)
 	// The router sends each message through its number's provider: the
 	// sandbox (always there, named "sandbox") or an SMPP provider an
 	// operator configured (`redcloud admin provider`).

@@ -23,10 +23,13 @@ func messagesCmd() *cobra.Command {
 first, one page at a time: the last line names the --cursor of the next page.
 --all follows every page. Filters combine; the window is
 [--created-after, --created-before). --number-id filters only when given as
-a flag (RC_NUMBER_ID does not). --json prints the wire body of the page, or
-with --all one message per line.`,
+a flag (RC_NUMBER_ID does not). --waiting lists only the QUEUED messages
+waiting for their number's, campaign's or provider's rate (throughput
+shaping), with the estimated send time (QUEUED UNTIL). --json prints the
+wire body of the page, or with --all one message per line.`,
 		Example: `  redcloud messages --status FAILED --created-after 2026-11-26T00:00:00Z
-  redcloud messages --external-reference order_789 --all --json | jq -r .messageId`,
+  redcloud messages --external-reference order_789 --all --json | jq -r .messageId
+  redcloud messages --waiting --all`,
 		Args: noArgs,
 	}
 	addFlags(cmd, o)
@@ -38,6 +41,7 @@ with --all one message per line.`,
 	f.StringVar(&before, "created-before", "", "RFC 3339 time: created before")
 	f.IntVar(&q.Limit, "limit", 0, "messages per page, 1-100 (default 20)")
 	f.StringVar(&q.Cursor, "cursor", "", "the next page's cursor, as the previous page printed it")
+	f.BoolVar(&q.Waiting, "waiting", false, "only QUEUED messages waiting for a rate (throughput shaping)")
 	f.BoolVar(&all, "all", false, "follow every page")
 	cmd.RunE = wrap(o, func(cmd *cobra.Command, args []string) error {
 		var err error
@@ -58,7 +62,7 @@ with --all one message per line.`,
 		if all {
 			var t *tableOut
 			if !o.json {
-				t = newMessageTable(w)
+				t = newMessageTable(w, q.Waiting)
 			}
 			for m, err := range c.Messages(cmd.Context(), q) {
 				if err != nil {
@@ -87,7 +91,7 @@ with --all one message per line.`,
 		if o.json {
 			return printJSON(w, page)
 		}
-		t := newMessageTable(w)
+		t := newMessageTable(w, q.Waiting)
 		for _, m := range page.Messages {
 			t.row(m)
 		}
@@ -112,31 +116,49 @@ func flagTime(flag, v string) (time.Time, error) {
 	return t, nil
 }
 
-// tableOut prints messages as a table, one row each.
+// tableOut prints messages as a table, one row each. Waiting messages
+// (--waiting) are outbound and QUEUED: their estimated send time takes the
+// place of the direction and the status.
 type tableOut struct {
-	w    io.Writer
-	rows int
-	t    interface {
+	w       io.Writer
+	rows    int
+	waiting bool
+	t       interface {
 		io.Writer
 		Flush() error
 	}
 }
 
-func newMessageTable(w io.Writer) *tableOut {
+func newMessageTable(w io.Writer, waiting bool) *tableOut {
 	t := table(w)
-	fmt.Fprintln(t, "MESSAGE ID\tCREATED\tDIRECTION\tFROM\tTO\tSTATUS\tEXTERNAL REF")
-	return &tableOut{w: w, t: t}
+	if waiting {
+		fmt.Fprintln(t, "MESSAGE ID\tCREATED\tFROM\tTO\tQUEUED UNTIL\tEXTERNAL REF")
+	} else {
+		fmt.Fprintln(t, "MESSAGE ID\tCREATED\tDIRECTION\tFROM\tTO\tSTATUS\tEXTERNAL REF")
+	}
+	return &tableOut{w: w, t: t, waiting: waiting}
 }
 
 func (o *tableOut) row(m redcloud.Message) {
 	o.rows++
+	if o.waiting {
+		until := "-"
+		if m.QueuedUntil != nil {
+			until = timeText(m.QueuedUntil.Time)
+		}
+		fmt.Fprintf(o.t, "%s\t%s\t%s\t%s\t%s\t%s\n", m.MessageID, timeText(m.CreatedAt.Time), m.From, m.To, until,
+			orNil(m.ExternalReference))
+		return
+	}
 	fmt.Fprintf(o.t, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", m.MessageID, timeText(m.CreatedAt.Time), or(m.Direction),
 		m.From, m.To, m.Status, orNil(m.ExternalReference))
 }
 
 func (o *tableOut) flush() {
 	o.t.Flush()
-	if o.rows == 0 {
+	if o.rows == 0 && o.waiting {
+		fmt.Fprintln(o.w, "no messages waiting")
+	} else if o.rows == 0 {
 		fmt.Fprintln(o.w, "no messages")
 	}
 }

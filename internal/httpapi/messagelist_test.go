@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/redcloud-core/redcloud"
+	"github.com/redcloud-core/redcloud/internal/store"
 )
 
 // listPage gets one page of GET /api/core/messages with query.
@@ -153,7 +154,10 @@ func TestListMessagesInvalid(t *testing.T) {
 		{"to=+15551234567", "to", "to must be an E.164 phone number (a '+' in a query string must be sent as %2B)"},
 		{"createdAfter=2026-13-01T00:00:00Z", "createdAfter", "createdAfter must be an RFC 3339 time, e.g. 2026-11-26T07:04:24.123Z"},
 		{"cursor=bm9wZQ", "cursor", "cursor is not a nextCursor of this query; start again without cursor"},
-		{"page=2", "page", `unknown query parameter "page"; use one of status, to, numberId, externalReference, createdAfter, createdBefore, limit, cursor`},
+		{"page=2", "page", `unknown query parameter "page"; use one of status, to, numberId, externalReference, createdAfter, createdBefore, waiting, limit, cursor`},
+		{"waiting=yes", "waiting", "waiting must be true or false"},
+		{"waiting=1", "waiting", "waiting must be true or false"},
+		{"waiting=true&status=SENT", "waiting", "waiting=true lists QUEUED messages only; it cannot be combined with status=SENT"},
 	} {
 		t.Run(tc.query, func(t *testing.T) {
 			wantCore(t, e.get(t, redcloud.PathMessages+"?"+tc.query, tok), 400, redcloud.CodeInvalidRequest, tc.message,
@@ -161,4 +165,42 @@ func TestListMessagesInvalid(t *testing.T) {
 		})
 	}
 	wantCore(t, e.get(t, redcloud.PathMessages+"?limit=%zz", tok), 400, redcloud.CodeInvalidRequest, "the query string is malformed", nil)
+}
+
+// TestListMessagesWaiting: waiting=true lists the QUEUED messages waiting
+// for their number's rate, each with its queuedUntil; waiting=false lists
+// everything.
+func TestListMessagesWaiting(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	tok, other := e.sandboxToken(t), e.otherToken(t)
+	rate := 1.0
+	mps := &rate
+	if err := e.db.SetNumberAttrs(e.ctx, numberID, store.NumberAttrs{MPS: &mps}); err != nil {
+		t.Fatal(err)
+	}
+	// At 1/s the first goes at once, the second and third wait 1 and 2 s.
+	var sent []string
+	for i := range 3 {
+		sent = append(sent, wantAccepted(t, e.send(t, tok, fmt.Sprint("k", i), sms(numberID, "hi", "+15005550100"))).ids()...)
+	}
+	wantAccepted(t, e.send(t, other, "k0", sms(otherNumber, "theirs", "+15005550100")))
+	waiting := []string{sent[2], sent[1]}
+	for _, q := range []url.Values{{"waiting": {"true"}}, {"waiting": {"true"}, "status": {"QUEUED"}, "limit": {"1"}}} {
+		if got := e.listAll(t, tok, q); !slices.Equal(got, waiting) {
+			t.Errorf("%s listed %v, want %v", q.Encode(), got, waiting)
+		}
+	}
+	for i, m := range e.listPage(t, tok, url.Values{"waiting": {"true"}}).Messages {
+		want := start.Add(time.Duration(2-i) * time.Second)
+		if m.Status != redcloud.MessageQueued || m.QueuedUntil == nil || !m.QueuedUntil.Equal(want) {
+			t.Errorf("%s: status %s, queuedUntil %v; want QUEUED until %v", m.MessageID, m.Status, m.QueuedUntil, want)
+		}
+	}
+	if got := e.listAll(t, tok, url.Values{"waiting": {"false"}}); len(got) != 3 {
+		t.Errorf("waiting=false listed %v, want all 3", got)
+	}
+	if got := e.listAll(t, other, url.Values{"waiting": {"true"}}); len(got) != 0 {
+		t.Errorf("the other client, unlimited, has waiting messages %v", got)
+	}
 }

@@ -31,7 +31,10 @@ type MessageQuery struct {
 	ExternalReference string
 	CreatedAfter      *time.Time // whole milliseconds
 	CreatedBefore     *time.Time // whole milliseconds
-	Limit             int
+	// Waiting keeps only the QUEUED messages waiting for their buckets'
+	// tokens (throughput shaping: queued_until set).
+	Waiting bool
+	Limit   int
 	// After is where the page starts: messages strictly older, in
 	// (createdAt, messageId) order, than this one. Nil: the newest.
 	After *MessagePosition
@@ -53,10 +56,11 @@ const (
 	paramCreatedBefore     = "createdBefore"
 	paramLimit             = "limit"
 	paramCursor            = "cursor"
+	paramWaiting           = "waiting"
 )
 
 var messageParams = []string{paramStatus, paramTo, paramNumberID, paramExternalReference,
-	paramCreatedAfter, paramCreatedBefore, paramLimit, paramCursor}
+	paramCreatedAfter, paramCreatedBefore, paramWaiting, paramLimit, paramCursor}
 
 var messageStatuses = []string{redcloud.MessageQueued, redcloud.MessageSent, redcloud.MessageDelivered,
 	redcloud.MessageFailed, redcloud.MessageReceived}
@@ -90,6 +94,16 @@ func DecodeMessageQuery(values map[string][]string, clientID string) (MessageQue
 		ExternalReference: get(paramExternalReference), Limit: DefaultMessageLimit}
 	if q.Status != "" && !slices.Contains(messageStatuses, q.Status) {
 		return q, Invalid(paramStatus, "status must be one of "+strings.Join(messageStatuses, ", "))
+	}
+	switch w := get(paramWaiting); w {
+	case "", "false":
+	case "true":
+		if q.Status != "" && q.Status != redcloud.MessageQueued {
+			return q, Invalid(paramWaiting, "waiting=true lists QUEUED messages only; it cannot be combined with status="+q.Status)
+		}
+		q.Waiting = true
+	default:
+		return q, Invalid(paramWaiting, "waiting must be true or false")
 	}
 	if q.To != "" && !ValidE164(q.To) {
 		msg := "to must be an E.164 phone number"
@@ -198,7 +212,13 @@ func (q MessageQuery) check(clientID, at, id string) string {
 		}
 		return strconv.FormatInt(t.UnixMilli(), 10)
 	}
-	for _, v := range []string{clientID, q.Status, q.To, q.NumberID, q.ExternalReference, bound(q.CreatedAfter), bound(q.CreatedBefore), at, id} {
+	vals := []string{clientID, q.Status, q.To, q.NumberID, q.ExternalReference, bound(q.CreatedAfter), bound(q.CreatedBefore)}
+	if q.Waiting {
+		// Only when set: the cursors issued before the filter existed stay
+		// valid.
+		vals = append(vals, paramWaiting)
+	}
+	for _, v := range append(vals, at, id) {
 		h.Write([]byte(strconv.Itoa(len(v)) + ":" + v + ";"))
 	}
 	return hex.EncodeToString(h.Sum(nil)[:8])

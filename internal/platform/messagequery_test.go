@@ -26,6 +26,11 @@ func TestDecodeMessageQuery(t *testing.T) {
 		!q.CreatedAfter.Equal(after) || !q.CreatedBefore.Equal(before) || q.Limit != 100 {
 		t.Errorf("decoded %+v", q)
 	}
+	for query, want := range map[string]bool{"waiting=true": true, "waiting=true&status=QUEUED": true, "waiting=false": false} {
+		if q, perr := platform.DecodeMessageQuery(mustQuery(t, query), "rc_a"); perr != nil || q.Waiting != want {
+			t.Errorf("%s: waiting %v, %v; want %v", query, q.Waiting, perr, want)
+		}
+	}
 }
 
 func TestDecodeMessageQueryInvalid(t *testing.T) {
@@ -46,6 +51,9 @@ func TestDecodeMessageQueryInvalid(t *testing.T) {
 		{"limit=101", "limit", "1 to 100"},
 		{"limit=ten", "limit", "1 to 100"},
 		{"limit=%2B5", "limit", "1 to 100"},
+		{"waiting=yes", "waiting", "waiting must be true or false"},
+		{"waiting=TRUE", "waiting", "waiting must be true or false"},
+		{"waiting=true&status=SENT", "waiting", "cannot be combined with status=SENT"},
 		{"cursor=garbage!", "cursor", "cursor"},
 		{"cursor=MS4xLjIuMw", "cursor", "cursor"}, // "1.1.2.3": a wrong binding
 	} {
@@ -89,6 +97,21 @@ func TestMessageCursor(t *testing.T) {
 		if _, perr := platform.DecodeMessageQuery(mustQuery(t, tc.query), tc.client); perr == nil || perr.Details["field"] != "cursor" {
 			t.Errorf("%s: %v, want a 400 naming cursor", name, perr)
 		}
+	}
+	// waiting is a filter like the others; waiting=false is its absence.
+	if _, perr := platform.DecodeMessageQuery(mustQuery(t, "status=SENT&waiting=false&cursor="+cursor), "rc_a"); perr != nil {
+		t.Errorf("waiting=false refused the cursor: %v", perr)
+	}
+	queued, _ := platform.DecodeMessageQuery(mustQuery(t, "status=QUEUED"), "rc_a")
+	waiting, _ := platform.DecodeMessageQuery(mustQuery(t, "waiting=true"), "rc_a")
+	for query, c := range map[string]string{"status=QUEUED&waiting=true": queued.NextCursor("rc_a", last),
+		"status=QUEUED": waiting.NextCursor("rc_a", last), "waiting=false": waiting.NextCursor("rc_a", last)} {
+		if _, perr := platform.DecodeMessageQuery(mustQuery(t, query+"&cursor="+c), "rc_a"); perr == nil || perr.Details["field"] != "cursor" {
+			t.Errorf("%s with another query's cursor: %v, want a 400 naming cursor", query, perr)
+		}
+	}
+	if _, perr := platform.DecodeMessageQuery(mustQuery(t, "waiting=true&cursor="+waiting.NextCursor("rc_a", last)), "rc_a"); perr != nil {
+		t.Errorf("waiting=true refused its own cursor: %v", perr)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/redcloud-core/redcloud"
 	"github.com/redcloud-core/redcloud/internal/platform"
 )
 
@@ -51,6 +52,14 @@ func listMessagesSQL(clientID string, q platform.MessageQuery) (string, []any, i
 	}
 	eq("api_client_id", clientID)
 	eq("status", q.Status)
+	if q.Waiting {
+		// Waiting for shaping: QUEUED with an estimated send time (a sent
+		// message keeps its last one).
+		if q.Status == "" {
+			eq("status", redcloud.MessageQueued)
+		}
+		where = append(where, "queued_until IS NOT NULL")
+	}
 	eq("to_e164", q.To)
 	eq("number_id", q.NumberID)
 	if q.ExternalReference != "" {

@@ -43,7 +43,16 @@ func listFixture(t *testing.T, db *store.DB) []platform.Message {
 		if i%5 == 0 {
 			m.ExternalReference = fmt.Sprint("order_", i%10)
 		}
+		if i%10 < 2 {
+			// Some QUEUED messages wait for shaping; a SENT one keeps the
+			// estimate it was sent by, which reads back as none.
+			until := at.Add(time.Minute)
+			m.QueuedUntil = &until
+		}
 		must(t, db.InsertInbound(ctx, m, e, d))
+		if m.Status != redcloud.MessageQueued {
+			m.QueuedUntil = nil
+		}
 		mine = append(mine, m)
 	}
 	for i := range 5 {
@@ -61,7 +70,8 @@ func matches(q platform.MessageQuery, m platform.Message) bool {
 		(q.NumberID == "" || m.NumberID == q.NumberID) &&
 		(q.ExternalReference == "" || m.ExternalReference == q.ExternalReference) &&
 		(q.CreatedAfter == nil || !m.CreatedAt.Before(*q.CreatedAfter)) &&
-		(q.CreatedBefore == nil || m.CreatedAt.Before(*q.CreatedBefore))
+		(q.CreatedBefore == nil || m.CreatedAt.Before(*q.CreatedBefore)) &&
+		(!q.Waiting || m.Status == redcloud.MessageQueued && m.QueuedUntil != nil)
 }
 
 func newestFirst(a, b platform.Message) int {
@@ -91,6 +101,8 @@ func TestListMessages(t *testing.T) {
 			"window":            {CreatedAfter: &after, CreatedBefore: &before},
 			"combined":          {Status: redcloud.MessageQueued, NumberID: "num_a", CreatedAfter: &after},
 			"nothing":           {To: "+15550000000"}, // rc_b's recipient
+			"waiting":           {Waiting: true},
+			"waiting, queued":   {Waiting: true, Status: redcloud.MessageQueued, NumberID: "num_a"},
 		}
 		for name, q := range queries {
 			t.Run(name, func(t *testing.T) {
@@ -158,6 +170,7 @@ func TestListMessagesUsesIndexes(t *testing.T) {
 		"all":                             {"rc_a", platform.MessageQuery{After: pos}, "messages_client_created"},
 		"window":                          {"rc_a", platform.MessageQuery{CreatedAfter: &at, CreatedBefore: &at}, "messages_client_created"},
 		"status":                          {"rc_a", platform.MessageQuery{Status: "FAILED", After: pos}, "messages_client_status"},
+		"waiting":                         {"rc_a", platform.MessageQuery{Waiting: true, After: pos}, "messages_client_status"},
 		"to":                              {"rc_a", platform.MessageQuery{To: "+15551234567"}, "messages_client_to"},
 		"numberId":                        {"rc_a", platform.MessageQuery{NumberID: "num_a"}, "messages_client_number"},
 		"externalReference":               {"rc_a", platform.MessageQuery{ExternalReference: "order_789"}, "messages_client_reference"},
