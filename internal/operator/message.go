@@ -19,8 +19,8 @@ type MessagePage struct {
 
 // ListMessages lists messages newest first, as GET /api/core/messages does
 // and with its rules: values holds that route's query parameters (status,
-// to, numberId, externalReference, createdAfter, createdBefore, limit,
-// cursor). clientID restricts the list to one API client; empty lists
+// to, numberId, externalReference, createdAfter, createdBefore, waiting,
+// limit, cursor). clientID restricts the list to one API client; empty lists
 // every client's messages.
 func (o *Operator) ListMessages(ctx context.Context, clientID string, values url.Values) (MessagePage, error) {
 	if clientID != "" && !platform.ValidClientID(clientID) {
