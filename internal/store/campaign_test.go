@@ -103,7 +103,8 @@ func TestUpdateCampaignConcurrent(t *testing.T) {
 	})
 }
 
-// TestCampaignNumbers: the numbers of a campaign, each with its own rate.
+// TestCampaignNumbers: the numbers of a campaign, each with its own rate,
+// and how many each campaign has.
 func TestCampaignNumbers(t *testing.T) {
 	t.Parallel()
 	forEachDB(t, func(t *testing.T, db *store.DB) {
@@ -122,6 +123,12 @@ func TestCampaignNumbers(t *testing.T) {
 		}
 		if got, err := db.CampaignNumbers(ctx, "C9"); err != nil || got == nil || len(got) != 0 {
 			t.Errorf("CampaignNumbers(C9) = %#v, %v; want an empty list", got, err)
+		}
+
+		counts, err := db.CampaignNumberCounts(ctx)
+		must(t, err)
+		if want := map[string]int{"C1": 2, "C2": 1}; !reflect.DeepEqual(counts, want) {
+			t.Errorf("CampaignNumberCounts = %v, want %v", counts, want)
 		}
 
 		// Back to the default: NULL again, not 0.
