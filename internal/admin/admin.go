@@ -34,9 +34,10 @@ func Command() *cobra.Command {
 		Use:   "admin",
 		Short: "Administer accounts, API clients, numbers and providers directly in the database",
 		Long: `Operator tools that work directly on the database, as a portal would: accounts,
-API clients (credentials, capabilities, webhooks), the number inventory, the
-upstream providers (SMPP carrier links) numbers send through, the console's
-operators and the audit log of every operator action.
+API clients (credentials, capabilities, webhooks), the number inventory and
+its send rates, 10DLC campaign limits, the upstream providers (SMPP carrier
+links) numbers send through, the console's operators and the audit log of
+every operator action.
 
 The database is --db, or REDCLOUD_DB when --db is not given: a SQLite file or
 a postgres:// URL. Only --db and --sandbox are read from the environment:
@@ -54,7 +55,7 @@ else (unknown id, duplicate, database error).`,
 	}
 	cmd.PersistentFlags().StringVar(&r.db, "db", "redcloud.db", "SQLite database file or postgres:// URL (env REDCLOUD_DB)")
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return command.Exit(2, redact(err)) })
-	cmd.AddCommand(r.accountCmd(), r.clientCmd(), r.numberCmd(), r.providerCmd(), r.deliveryCmd(), r.eventCmd(), r.optOutCmd(),
+	cmd.AddCommand(r.accountCmd(), r.clientCmd(), r.numberCmd(), r.campaignCmd(), r.providerCmd(), r.deliveryCmd(), r.eventCmd(), r.optOutCmd(),
 		r.operatorCmd(), r.auditCmd())
 	return cmd
 }

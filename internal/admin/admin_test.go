@@ -99,6 +99,8 @@ func TestAdmin(t *testing.T) {
 		{"Help", testAdminHelp},
 		{"Operator", testAdminOperator},
 		{"NumberOverrides", testAdminNumberOverrides},
+		{"NumberMPS", testAdminNumberMPS},
+		{"Campaign", testAdminCampaign},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -30,6 +30,7 @@ type numberJSON struct {
 	State                   string        `json:"state"`
 	ZipCode                 string        `json:"zipCode"`
 	RateCenter              string        `json:"rateCenter"`
+	MPS                     *float64      `json:"mps"` // segments per second, 0 unlimited; null: --default-number-mps
 	CreatedAt               redcloud.Time `json:"createdAt"`
 }
 
@@ -43,7 +44,7 @@ func newNumberJSON(n platform.Number) numberJSON {
 		SMSEnabled: n.SMSEnabled, MMSEnabled: n.MMSEnabled,
 		WebhookInboundOverride: n.WebhookInboundOverride, WebhookDeliveryOverride: n.WebhookDeliveryOverride,
 		NPA: n.NPA, NXX: n.NXX, City: n.City, State: n.State, ZipCode: n.ZipCode, RateCenter: n.RateCenter,
-		CreatedAt: redcloud.NewTime(n.CreatedAt),
+		MPS: n.MPS, CreatedAt: redcloud.NewTime(n.CreatedAt),
 	}
 }
 
@@ -57,18 +58,27 @@ func printNumbers(w io.Writer, asJSON bool, ns []platform.Number) error {
 		return printJSON(w, out)
 	}
 	tw := table(w)
-	fmt.Fprintln(tw, "ID\tE164\tSTATUS\tCLIENT\tCAMPAIGN\tSMS\tMMS\tCITY\tSTATE\tZIP\tRATE CENTER")
+	fmt.Fprintln(tw, "ID\tE164\tSTATUS\tCLIENT\tCAMPAIGN\tSMS\tMMS\tMPS\tCITY\tSTATE\tZIP\tRATE CENTER")
 	for _, n := range ns {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", n.ID, n.E164, n.Status,
-			orNone(&n.APIClientID), orNone(n.CampaignRegID), yesNo(n.SMSEnabled), yesNo(n.MMSEnabled),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", n.ID, n.E164, n.Status,
+			orNone(&n.APIClientID), orNone(n.CampaignRegID), yesNo(n.SMSEnabled), yesNo(n.MMSEnabled), numberMPSText(n.MPS),
 			orNone(&n.City), orNone(&n.State), orNone(&n.ZipCode), orNone(&n.RateCenter))
 	}
 	return tw.Flush()
 }
 
+// numberMPSText renders a number's rate for tables: "default" when it
+// takes the server's --default-number-mps.
+func numberMPSText(mps *float64) string {
+	if mps == nil {
+		return "default"
+	}
+	return mpsText(*mps)
+}
+
 // numberFlags maps the operator's number fields to the flags of number add
 // and number set; location problems name their field in their own words.
-var numberFlags = flags{"e164": "--e164", "id": "--id", "status": "--status", "campaignRegId": "--campaign"}
+var numberFlags = flags{"e164": "--e164", "id": "--id", "status": "--status", "campaignRegId": "--campaign", "mps": "--mps"}
 
 // campaignHint says how to remove a campaign instead of setting it empty.
 func campaignHint(err error) error {
@@ -260,15 +270,24 @@ the old owner, are cleared; its campaign and status stay.`,
 
 func (r *root) numberSetCmd() *cobra.Command {
 	var status, campaign string
-	var clearCampaign, sms, mms, asJSON bool
+	var mps float64
+	var clearCampaign, clearMPS, sms, mms, asJSON bool
 	cmd := &cobra.Command{
-		Use:   "set NUMBER [--status ACTIVE|SUSPENDED] [--campaign ID | --clear-campaign] [--sms=BOOL] [--mms=BOOL]",
-		Short: "Change a number's status, campaign or SMS/MMS capability",
+		Use:   "set NUMBER [--status ACTIVE|SUSPENDED] [--campaign ID | --clear-campaign] [--sms=BOOL] [--mms=BOOL] [--mps R | --clear-mps]",
+		Short: "Change a number's status, campaign, SMS/MMS capability or send rate",
 		Long: `Change the operator-set attributes of a number; flags not given are left as
-they are. A SUSPENDED number cannot send.`,
+they are. A SUSPENDED number cannot send.
+
+--mps R sets the number's own send rate, in segments per second (an MMS
+counts 1): at least 0.001, or 0 for unlimited. A number without one
+(--clear-mps) sends at the server's --default-number-mps. Messages above the
+rate wait in the queue; the number's campaign limits (` + "`redcloud admin campaign set`" + `)
+apply as well. Running servers use the new rate within a few seconds.`,
 		Example: `  redcloud admin number set num_01j… --campaign C7X9Q2
   redcloud admin number set +15125550100 --status SUSPENDED
-  redcloud admin number set num_01j… --clear-campaign --mms=false`,
+  redcloud admin number set num_01j… --clear-campaign --mms=false
+  redcloud admin number set +15125550100 --mps 1.5
+  redcloud admin number set num_01j… --clear-mps`,
 		Args: args("NUMBER"),
 		RunE: runE(func(cmd *cobra.Command, args []string) error {
 			var u operator.NumberUpdate
@@ -295,8 +314,18 @@ they are. A SUSPENDED number cannot send.`,
 			if f.Changed("mms") {
 				u.MMSEnabled = &mms
 			}
+			switch {
+			case f.Changed("mps") && clearMPS:
+				return usagef("--mps and --clear-mps conflict: give one of them")
+			case f.Changed("mps"):
+				m := &mps
+				u.MPS = &m
+			case clearMPS:
+				var none *float64
+				u.MPS = &none
+			}
 			if u == (operator.NumberUpdate{}) {
-				return usagef("nothing to change: give --status, --campaign, --clear-campaign, --sms or --mms")
+				return usagef("nothing to change: give --status, --campaign, --clear-campaign, --sms, --mms, --mps or --clear-mps")
 			}
 			if err := u.Validate(); err != nil {
 				return fail(campaignHint(err), numberFlags)
@@ -319,6 +348,8 @@ they are. A SUSPENDED number cannot send.`,
 	f.BoolVar(&clearCampaign, "clear-campaign", false, "remove the campaignRegId")
 	f.BoolVar(&sms, "sms", true, "SMS enabled")
 	f.BoolVar(&mms, "mms", true, "MMS enabled")
+	f.Float64Var(&mps, "mps", 0, "send rate in segments per second (at least 0.001); 0 = unlimited")
+	f.BoolVar(&clearMPS, "clear-mps", false, "remove the number's rate: the server's --default-number-mps applies")
 	f.BoolVar(&asJSON, "json", false, "print the updated number as JSON")
 	return cmd
 }

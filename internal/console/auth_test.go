@@ -11,7 +11,7 @@ import (
 // pagePaths are every page of the console.
 func pagePaths(e *env) []string {
 	return []string{"/", "/messages", "/messages/" + e.msg.ID, "/webhooks", "/clients", "/clients/rc_a",
-		"/numbers", "/numbers/num_a", "/opt-outs", "/audit"}
+		"/numbers", "/numbers/num_a", "/campaigns", "/opt-outs", "/audit"}
 }
 
 // postPaths are every state-changing route, each with a form that would

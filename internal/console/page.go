@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 
@@ -55,8 +56,30 @@ var funcs = template.FuncMap{
 		}
 		return fmt.Sprintf("%.0f%%", 100*float64(part)/float64(whole))
 	},
+	"rate":     rateText,
+	"limit":    limitText,
 	"add":      func(a, b int) int { return a + b },
 	"contains": func(list []string, s string) bool { return containsString(list, s) },
+}
+
+// rateText shows a number's send rate: "1.5 MPS", "unlimited", or
+// "default" when it takes the server's --default-number-mps.
+func rateText(mps *float64) string {
+	switch {
+	case mps == nil:
+		return "default"
+	case *mps == 0:
+		return "unlimited"
+	}
+	return strconv.FormatFloat(*mps, 'f', -1, 64) + " MPS"
+}
+
+// limitText shows a campaign limit: "-" when not set (0).
+func limitText(v int64) string {
+	if v == 0 {
+		return "-"
+	}
+	return strconv.FormatInt(v, 10)
 }
 
 func containsString(list []string, s string) bool {

@@ -29,6 +29,7 @@ func TestPages(t *testing.T) {
 		"/opt-outs?client=rc_a":             {"Add an opt-out", "No opt-out."},
 		"/audit":                            {"No entry."},
 		"/providers":                        {"built-in sandbox", "Default provider", "Route a number"},
+		"/campaigns":                        {"A1B2C3", `href="/numbers/num_a"`, "redcloud admin campaign set"},
 	} {
 		body := e.get(path, adminToken)
 		for _, w := range wants {

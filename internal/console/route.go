@@ -46,6 +46,7 @@ func (c *Console) routes() http.Handler {
 	action("/numbers/{id}/assign", c.assignNumber)
 	action("/numbers/{id}/unassign", c.unassignNumber)
 	action("/numbers/{id}/overrides", c.setNumberOverrides)
+	page("/campaigns", c.campaigns)
 	page("/opt-outs", c.optOuts)
 	action("/opt-outs", c.addOptOut)
 	action("/opt-outs/remove", c.removeOptOut)

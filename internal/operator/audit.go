@@ -41,6 +41,7 @@ const (
 	ActionProviderRemove           = "provider.remove"
 	ActionProviderDefault          = "provider.default"
 	ActionNumberRoute              = "number.route"
+	ActionCampaignSet              = "campaign.set"
 )
 
 // record writes the audit entry of an action that succeeded: this

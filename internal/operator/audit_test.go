@@ -82,6 +82,18 @@ func TestAuditEveryAction(t *testing.T) {
 				_, err := op.UpdateNumber(ctx, "num_x", operator.NumberUpdate{SMSEnabled: ptr(true)})
 				return err
 			}, operator.ActionNumberUpdate, "num_x", `"smsEnabled":false`, `"smsEnabled":true`},
+			{"number rate", func() error {
+				_, err := op.UpdateNumber(ctx, "num_x", operator.NumberUpdate{MPS: ptr(ptr(1.5))})
+				return err
+			}, operator.ActionNumberUpdate, "num_x", `"mps":null`, `"mps":1.5`},
+			{"set campaign", func() error {
+				_, err := op.SetCampaign(ctx, "C7X9Q2", operator.CampaignUpdate{SMSTPM: ptr[int64](240)})
+				return err
+			}, operator.ActionCampaignSet, "C7X9Q2", "{}", `"smsTpm":240`},
+			{"change campaign", func() error {
+				_, err := op.SetCampaign(ctx, "C7X9Q2", operator.CampaignUpdate{DailyCap: ptr[int64](2000)})
+				return err
+			}, operator.ActionCampaignSet, "C7X9Q2", `"dailyCap":null`, `"dailyCap":2000,"mmsTpm":null,"smsTpm":240`},
 			{"number overrides", func() error {
 				u := ptr("https://x.example/in")
 				_, err := op.SetNumberOverrides(ctx, "+15125550100", operator.WebhookInput{InboundURL: &u})

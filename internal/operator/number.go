@@ -3,6 +3,7 @@ package operator
 import (
 	"context"
 	"errors"
+	"math"
 	"strings"
 
 	"github.com/redcloud-core/redcloud/internal/platform"
@@ -218,6 +219,23 @@ type NumberUpdate struct {
 	Status                 *string
 	CampaignRegID          **string
 	SMSEnabled, MMSEnabled *bool
+	// MPS is the number's own send rate in segments per second: at least
+	// MinNumberMPS, or 0 for unlimited; pointing to nil, the number takes
+	// the server's --default-number-mps again.
+	MPS **float64
+}
+
+// MinNumberMPS is the slowest rate a number may be given (one segment
+// every 1,000 s): anything slower is a typo, not a carrier's limit.
+const MinNumberMPS = 0.001
+
+// CheckMPS reports what is wrong with a number's rate: NaN, infinite,
+// negative or between 0 and MinNumberMPS.
+func CheckMPS(mps float64) error {
+	if math.IsNaN(mps) || math.IsInf(mps, 0) || mps < 0 || (mps > 0 && mps < MinNumberMPS) {
+		return invalid("mps", "mps %v: want segments per second, at least %v, or 0 for unlimited", mps, MinNumberMPS)
+	}
+	return nil
 }
 
 // Validate reports what is wrong with the update, without the database.
@@ -227,7 +245,12 @@ func (u NumberUpdate) Validate() error {
 }
 
 func (u NumberUpdate) attrs() (store.NumberAttrs, error) {
-	a := store.NumberAttrs{CampaignRegID: u.CampaignRegID, SMSEnabled: u.SMSEnabled, MMSEnabled: u.MMSEnabled}
+	a := store.NumberAttrs{CampaignRegID: u.CampaignRegID, SMSEnabled: u.SMSEnabled, MMSEnabled: u.MMSEnabled, MPS: u.MPS}
+	if u.MPS != nil && *u.MPS != nil {
+		if err := CheckMPS(**u.MPS); err != nil {
+			return a, err
+		}
+	}
 	if u.Status != nil {
 		st, err := parseStatus(*u.Status)
 		if err != nil {
@@ -268,7 +291,7 @@ func (o *Operator) UpdateNumber(ctx context.Context, ref string, u NumberUpdate)
 func numberState(n platform.Number) map[string]any {
 	return map[string]any{"e164": n.E164, "apiClientId": n.APIClientID, "status": n.Status,
 		"campaignRegId": n.CampaignRegID, "smsEnabled": n.SMSEnabled, "mmsEnabled": n.MMSEnabled,
-		"inboundUrlOverride": n.WebhookInboundOverride, "deliveryUrlOverride": n.WebhookDeliveryOverride}
+		"inboundUrlOverride": n.WebhookInboundOverride, "deliveryUrlOverride": n.WebhookDeliveryOverride, "mps": n.MPS}
 }
 
 // SetNumberOverrides sets or clears the webhook URL overrides of an

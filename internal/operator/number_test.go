@@ -1,7 +1,10 @@
 package operator_test
 
 import (
+	"fmt"
+	"math"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/redcloud-core/redcloud"
@@ -232,4 +235,73 @@ func TestSetNumberOverrides(t *testing.T) {
 		_, err = e.op.SetNumberOverrides(e.ctx, "num_nope", operator.WebhookInput{DeliveryURL: &u})
 		wantError(t, err, redcloud.CodeNotFound, "", "not found")
 	})
+}
+
+// TestUpdateNumberMPS: a number's rate is set, set to 0 (unlimited) and
+// cleared (the server's default again), and shaping reads it that way; a
+// bad rate changes nothing.
+func TestUpdateNumberMPS(t *testing.T) {
+	t.Parallel()
+	forEachDB(t, func(t *testing.T, e *env) {
+		e.number(t, "num_a", "+15125550100", "")
+		const defaultMPS = 2
+		var none *float64
+		for _, tc := range []struct {
+			name string
+			mps  **float64
+			want *float64 // stored
+			rate float64  // the number bucket's rate; 0 for none
+		}{
+			{"set", ptr(ptr(1.5)), ptr(1.5), 1.5},
+			{"slowest", ptr(ptr(operator.MinNumberMPS)), ptr(operator.MinNumberMPS), operator.MinNumberMPS},
+			{"unlimited", ptr(ptr(0.0)), ptr(0.0), 0},
+			{"default", &none, nil, defaultMPS},
+			{"again", ptr(ptr(30.0)), ptr(30.0), 30},
+		} {
+			n, err := e.op.UpdateNumber(e.ctx, "num_a", operator.NumberUpdate{MPS: tc.mps})
+			if err != nil {
+				t.Fatalf("%s: %v", tc.name, err)
+			}
+			stored, err := e.db.GetNumber(e.ctx, "num_a")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, got := range []*float64{n.MPS, stored.MPS} {
+				if (got == nil) != (tc.want == nil) || got != nil && *got != *tc.want {
+					t.Errorf("%s: mps %v, want %v", tc.name, deref(got), deref(tc.want))
+				}
+			}
+			rate := 0.0
+			for _, b := range platform.ShapingPath(stored, redcloud.MessageTypeSMS, defaultMPS, platform.Campaign{}) {
+				rate = b.Rate
+			}
+			if rate != tc.rate {
+				t.Errorf("%s: shaping rate %v, want %v", tc.name, rate, tc.rate)
+			}
+		}
+		page, _, err := e.op.ListAudit(e.ctx, operator.AuditFilter{Action: operator.ActionNumberUpdate, Target: "num_a", Limit: 1})
+		if err != nil || len(page) != 1 || !strings.Contains(string(page[0].Before), `"mps":null`) || !strings.Contains(string(page[0].After), `"mps":30`) {
+			t.Errorf("audit: %+v, %v", page, err)
+		}
+
+		for _, bad := range []float64{-1, 0.0009, math.NaN(), math.Inf(1), math.Inf(-1)} {
+			_, err := e.op.UpdateNumber(e.ctx, "num_a", operator.NumberUpdate{MPS: ptr(ptr(bad)), SMSEnabled: ptr(false)})
+			wantError(t, err, redcloud.CodeInvalidRequest, "mps", fmt.Sprintf("mps %v: want segments per second, at least 0.001, or 0 for unlimited", bad))
+			if operator.CheckMPS(bad) == nil {
+				t.Errorf("CheckMPS(%v) = nil", bad)
+			}
+		}
+		if n, _ := e.db.GetNumber(e.ctx, "num_a"); n.MPS == nil || *n.MPS != 30 || !n.SMSEnabled {
+			t.Errorf("refused updates changed the number: %+v", n)
+		}
+		_, err = e.op.UpdateNumber(e.ctx, "num_nope", operator.NumberUpdate{MPS: ptr(ptr(1.0))})
+		wantError(t, err, redcloud.CodeNotFound, "", "number num_nope not found")
+	})
+}
+
+func deref(p *float64) any {
+	if p == nil {
+		return nil
+	}
+	return *p
 }

@@ -63,8 +63,10 @@ func (db *DB) anyLimits(ctx context.Context) (bool, error) {
 	if time.Since(s.checked) < time.Second {
 		return s.used, nil
 	}
+	// Only a positive mps limits: NULL takes the default, which is 0 here
+	// (the caller asks only then), and 0 is unlimited.
 	var used bool
-	if err := db.r().row(ctx, `SELECT EXISTS (SELECT 1 FROM numbers WHERE mps IS NOT NULL)
+	if err := db.r().row(ctx, `SELECT EXISTS (SELECT 1 FROM numbers WHERE mps > 0)
 		OR EXISTS (SELECT 1 FROM campaigns)`).Scan(&used); err != nil {
 		return false, fmt.Errorf("read shaping limits: %w", err)
 	}
