@@ -206,13 +206,14 @@ func Sent(m Message, ref string, now time.Time) (Step, error) {
 
 // Retry schedules another provider attempt of QUEUED message m at `at`
 // after a transient failure: one provider attempt, no status change, no
-// event.
+// event. The message no longer waits for its buckets' tokens (its turn
+// came), so it shows no queuedUntil.
 func Retry(m Message, at, now time.Time) (Step, error) {
 	if err := need(m, redcloud.MessageQueued, redcloud.MessageQueued, "a retry"); err != nil {
 		return Step{}, err
 	}
 	next := m
-	next.Attempts, next.NextAttemptAt, next.UpdatedAt = m.Attempts+1, &at, now
+	next.Attempts, next.NextAttemptAt, next.QueuedUntil, next.UpdatedAt = m.Attempts+1, &at, nil, now
 	return Step{Message: next, FromStatus: m.Status, FromSequence: m.Sequence}, nil
 }
 
