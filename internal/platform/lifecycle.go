@@ -206,7 +206,8 @@ func Sent(m Message, ref string, now time.Time) (Step, error) {
 
 // Retry schedules another provider attempt of QUEUED message m at `at`
 // after a transient failure: one provider attempt, no status change, no
-// event.
+// event. The message no longer waits for its buckets' tokens (its turn
+// came), so it shows no queuedUntil.
 func Retry(m Message, at, now time.Time) (Step, error) {
 	if err := need(m, redcloud.MessageQueued, redcloud.MessageQueued, "a retry"); err != nil {
 		return Step{}, err

@@ -65,7 +65,14 @@ func (db *DB) Listen(ctx context.Context, wake func()) {
 // listenOnce listens on one connection until it fails; listened reports
 // whether LISTEN had succeeded on it.
 func (db *DB) listenOnce(ctx context.Context, wake func()) (listened bool, err error) {
-	cfg, err := pgx.ParseConfig(db.dsn)
+	// The store's own pool_max_conns is no PostgreSQL setting: the server
+	// refuses a connection that passes it (as the pool's DSN, poolSize
+	// takes it out).
+	dsn, _, err := poolSize(db.dsn)
+	if err != nil {
+		return false, fmt.Errorf("listen: %w", err)
+	}
+	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		return false, fmt.Errorf("listen: %w", err)
 	}

@@ -155,7 +155,8 @@ func placeMessages(ctx context.Context, x q, path []platform.Bucket, msgs []plat
 // ClaimShaped is ClaimMessages with throughput shaping: of the due messages
 // it claims, it keeps those whose buckets have the tokens (taking them) and
 // puts the others back, due again when their buckets refill — without an
-// attempt, and so that no message overtakes an older one of its number.
+// attempt, and so that no message overtakes an older one of its number and
+// message type.
 // It returns the messages to send and the deferrals.
 func (db *DB) ClaimShaped(ctx context.Context, owner string, now, leaseUntil time.Time, limit int, sh Shaping) (
 	[]platform.Message, []Deferral, error) {
@@ -207,22 +208,25 @@ func shape(ctx context.Context, x q, owner string, claimed []platform.Message, n
 		return nil, nil, err
 	}
 	// Oldest first: a later message of a number never goes before an
-	// earlier one.
+	// earlier one of its type.
 	slices.SortFunc(cands, func(a, b candidate) int { return strings.Compare(a.m.ID, b.m.ID) })
-	type numberState struct {
-		taken   int64     // messages of the number let go by this claim
+	type streamState struct {
+		taken   int64     // messages of the stream let go by this claim
 		blocked bool      // an earlier one waits: every later one waits
 		next    time.Time // when the next waiting one is due
 	}
-	numbers := map[string]*numberState{}
+	// Order is kept per stream: a number's SMS, or its MMS (see
+	// olderQueued).
+	streams := map[[2]string]*streamState{}
 	var out []platform.Message
 	var deferred []Deferral
 	keep := map[string]time.Time{} // kept message → its slot
 	for _, c := range cands {
-		n := numbers[c.m.NumberID]
+		key := [2]string{c.m.NumberID, c.m.MessageType}
+		n := streams[key]
 		if n == nil {
-			n = &numberState{}
-			numbers[c.m.NumberID] = n
+			n = &streamState{}
+			streams[key] = n
 		}
 		span := time.Duration(0)
 		for _, b := range c.path {
@@ -356,15 +360,21 @@ func paths(ctx context.Context, x q, claimed []platform.Message, now time.Time, 
 	return out, nil
 }
 
-// olderQueued counts the first-attempt QUEUED messages of m's number
-// accepted before m, and returns the latest next attempt among them. A
+const olderQueuedSQL = `SELECT COUNT(*), MAX(next_attempt_at) FROM messages
+	WHERE number_id = ? AND status = 'QUEUED' AND attempts = 0 AND message_type = ? AND id < ?`
+
+// olderQueued counts the first-attempt QUEUED messages of m's number and
+// type accepted before m, and returns the latest next attempt among them. A
 // message waiting for a provider retry does not hold the others back: its
-// turn came and went.
+// turn came and went. Order is kept per number and message type: SMS and
+// MMS are separate streams at the carrier, with separate buckets
+// (platform.ShapingPath), so an MMS never waits behind an SMS backlog. The
+// index messages_queued_number (number_id, id) serves the query as before;
+// message_type is checked on the rows it finds, like attempts.
 func olderQueued(ctx context.Context, x q, m platform.Message) (int64, time.Time, error) {
 	var n int64
 	var last sql.NullInt64
-	if err := x.row(ctx, `SELECT COUNT(*), MAX(next_attempt_at) FROM messages
-		WHERE number_id = ? AND status = 'QUEUED' AND attempts = 0 AND id < ?`, m.NumberID, m.ID).Scan(&n, &last); err != nil {
+	if err := x.row(ctx, olderQueuedSQL, m.NumberID, m.MessageType, m.ID).Scan(&n, &last); err != nil {
 		return 0, time.Time{}, fmt.Errorf("count older messages: %w", err)
 	}
 	var t time.Time
