@@ -145,9 +145,10 @@ func shapingKill(t *testing.T, unanswered bool) {
 
 // TestShapingTwoProcessesPostgres runs two server processes on one
 // PostgreSQL database with a 2 MPS number routed to one SMSC, sends 12
-// messages through both alternately, and checks at the SMSC that the two
-// together kept the rate (the buckets are rows both lock), the acceptance
-// order, and that each message went exactly once.
+// messages through both alternately, stops the busier one halfway, and
+// checks at the SMSC that the two together kept the rate (the buckets are
+// rows both lock), the acceptance order, and that each message went
+// exactly once.
 func TestShapingTwoProcessesPostgres(t *testing.T) {
 	dsn := storetest.Postgres(t)
 	sc := smsc.Start(t, smsc.WithReceiptDelay(100*time.Millisecond))
@@ -166,6 +167,20 @@ func TestShapingTwoProcessesPostgres(t *testing.T) {
 	text := func(i int) string { return "two processes " + strconv.Itoa(i) }
 	for i := range n {
 		sendOne(t, procs[i%2], toks[i%2], "+"+dest(i), text(i), "shaping-pg-"+strconv.Itoa(i))
+	}
+
+	// Left alone, the process that submitted last usually claims the next
+	// slot first (it asks again the moment its submit is written), so the
+	// other may never get one. Halfway, the busier process stops
+	// gracefully and the other must take over at the rate: a bucket of its
+	// own would let it submit at once after the last one.
+	testwait.Eventually(t, 15*time.Second, func() bool { return len(sc.Submits()) >= n/2 }, "half the submits at the SMSC")
+	busier := procs[0]
+	if smppCounter(t, procs[1], "carrier", "submits") > smppCounter(t, procs[0], "carrier", "submits") {
+		busier = procs[1]
+	}
+	if err := busier.stop(); err != nil {
+		t.Fatalf("stopping a server: %v", err)
 	}
 
 	pg, err := sql.Open("pgx", dsn)
