@@ -6,6 +6,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
@@ -16,10 +17,11 @@ import (
 	"strings"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib" // also registers the "pgx" driver
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"modernc.org/sqlite" // also registers the "sqlite" driver
 )
 
 //go:embed migrations
@@ -41,6 +43,34 @@ type DB struct {
 
 	// readStmts and writeStmts are nil unless dialect.prepare.
 	readStmts, writeStmts *stmtCache
+
+	// probe, set by tests only, sees every connection the store makes.
+	probe *probe
+}
+
+// probe lets a test wrap the store's way to its database, to count the
+// statements and round trips each operation costs: the SQLite driver, and
+// the configuration of every PostgreSQL connection (tracer, dialer).
+type probe struct {
+	sqlite   func(driver.Driver) driver.Driver
+	postgres func(*pgx.ConnConfig)
+}
+
+// sqliteConnector opens SQLite connections through a probed driver.
+type sqliteConnector struct {
+	d   driver.Driver
+	dsn string
+}
+
+func (c sqliteConnector) Connect(context.Context) (driver.Conn, error) { return c.d.Open(c.dsn) }
+func (c sqliteConnector) Driver() driver.Driver                        { return c.d }
+
+// openSQLitePool is sql.Open("sqlite", dsn), through the probe if any.
+func (db *DB) openSQLitePool(dsn string) (*sql.DB, error) {
+	if db.probe == nil {
+		return sql.Open("sqlite", dsn)
+	}
+	return sql.OpenDB(sqliteConnector{db.probe.sqlite(&sqlite.Driver{}), dsn}), nil
 }
 
 // Option configures Open.
@@ -101,14 +131,14 @@ func (db *DB) openSQLite(path string) error {
 	// other processes (admin commands) holding the write lock briefly.
 	pragmas := "_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=temp_store(2)"
 	base := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + pragmas
-	w, err := sql.Open("sqlite", base+"&_txlock=immediate")
+	w, err := db.openSQLitePool(base + "&_txlock=immediate")
 	if err != nil {
 		return fmt.Errorf("open sqlite: %w", err)
 	}
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
-	r, err := sql.Open("sqlite", base+"&_pragma=query_only(1)")
+	r, err := db.openSQLitePool(base + "&_pragma=query_only(1)")
 	if err != nil {
 		w.Close()
 		return fmt.Errorf("open sqlite: %w", err)
@@ -129,7 +159,16 @@ func (db *DB) openPostgres(dsn string) error {
 	if err != nil {
 		return fmt.Errorf("open postgres: %w", err)
 	}
-	d, err := sql.Open("pgx", dsn)
+	var d *sql.DB
+	if db.probe == nil {
+		d, err = sql.Open("pgx", dsn)
+	} else {
+		var cfg *pgx.ConnConfig
+		if cfg, err = pgx.ParseConfig(dsn); err == nil {
+			db.probe.postgres(cfg)
+			d = stdlib.OpenDB(*cfg)
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("open postgres: %w", err)
 	}

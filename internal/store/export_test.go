@@ -2,6 +2,9 @@ package store
 
 import (
 	"database/sql"
+	"database/sql/driver"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/redcloud-core/redcloud/internal/platform"
 )
@@ -27,3 +30,13 @@ func ListMessagesSQL(clientID string, q platform.MessageQuery) (string, []any) {
 	query, args, _ := listMessagesSQL(clientID, q)
 	return query, args
 }
+
+// WithProbe wraps the store's SQLite driver and configures each of its
+// PostgreSQL connections, for tests that count what operations send.
+func WithProbe(sqlite func(driver.Driver) driver.Driver, postgres func(*pgx.ConnConfig)) Option {
+	return func(db *DB) { db.probe = &probe{sqlite: sqlite, postgres: postgres} }
+}
+
+// WaitNotified returns once the store has sent the notifications of work
+// committed so far (none are deferred yet).
+func WaitNotified(db *DB) {}
