@@ -38,6 +38,9 @@ type DB struct {
 	now     func() time.Time
 	log     *slog.Logger
 	group   *grouper
+	// notifier wakes other processes after work commits (PostgreSQL);
+	// nil on SQLite.
+	notifier *notifier
 	// shapingUsed caches whether any throughput limit is configured.
 	shapingUsed shapingUsed
 
@@ -109,6 +112,9 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 	if err := db.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
+	}
+	if db.dialect.notify != "" {
+		db.notifier = newNotifier(db.sendNotify)
 	}
 	db.startGroup(db.dialect.committers)
 	return db, nil
@@ -231,6 +237,7 @@ func (db *DB) Ready(ctx context.Context) error {
 // Close waits for the group commits in progress and closes the database.
 func (db *DB) Close() error {
 	db.stopGroup()
+	db.notifier.close() // after the committers, which may still poke it
 	db.readStmts.close()
 	db.writeStmts.close()
 	err := db.write.Close()
@@ -252,12 +259,16 @@ func (db *DB) tx(ctx context.Context, fn func(q) error) error {
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer db.writeStmts.prepareNoted(db.dialect.rebind)
-	if err := fn(db.inTx(t)); err != nil {
+	x := db.inTx(t)
+	if err := fn(x); err != nil {
 		t.Rollback()
 		return err
 	}
 	if err := t.Commit(); err != nil {
 		return fmt.Errorf("commit: %w: %w", ErrOutcomeUnknown, err)
+	}
+	if *x.notified {
+		db.notifier.poke()
 	}
 	return nil
 }

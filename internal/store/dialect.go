@@ -19,9 +19,10 @@ type dialect struct {
 	// forUpdate ends a read of rows the transaction will update, so that a
 	// concurrent one waits (PostgreSQL); SQLite's single writer needs nothing.
 	forUpdate string
-	// notify, run inside a transaction that creates work, wakes the workers
-	// of every process when it commits.
-	notify string
+	// notify wakes the workers of every process; notifyCall is its
+	// function call. The store sends it after the transactions that create
+	// work have committed (see notifier).
+	notify, notifyCall string
 	// committers is how many group-commit transactions may run at once, and
 	// maxGroup how many writes one may hold. SQLite has one writer: one
 	// committer batches up to 128 writes per fsync. PostgreSQL already
@@ -39,11 +40,13 @@ type dialect struct {
 var (
 	sqliteDialect   = dialect{name: "sqlite", goose: goose.DialectSQLite3, rebind: func(q string) string { return q }, committers: 1, maxGroup: 128, prepare: true}
 	postgresDialect = dialect{name: "postgres", goose: goose.DialectPostgres, rebind: postgresRebind,
-		skipLocked: " FOR UPDATE SKIP LOCKED", forUpdate: " FOR UPDATE", notify: "SELECT pg_notify('" + notifyChannel + "', '')", committers: 24, maxGroup: 1}
+		skipLocked: " FOR UPDATE SKIP LOCKED", forUpdate: " FOR UPDATE", notify: "SELECT " + pgNotifyCall, notifyCall: pgNotifyCall, committers: 24, maxGroup: 1}
 )
 
 // notifyChannel is the LISTEN/NOTIFY channel for new work.
 const notifyChannel = "redcloud_work"
+
+const pgNotifyCall = "pg_notify('" + notifyChannel + "', '')"
 
 // postgresRebind turns '?' into $1, $2, … (queries hold no '?' literals).
 func postgresRebind(q string) string {

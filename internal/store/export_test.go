@@ -38,5 +38,5 @@ func WithProbe(sqlite func(driver.Driver) driver.Driver, postgres func(*pgx.Conn
 }
 
 // WaitNotified returns once the store has sent the notifications of work
-// committed so far (none are deferred yet).
-func WaitNotified(db *DB) {}
+// committed so far.
+func WaitNotified(db *DB) { db.notifier.wait() }

@@ -141,6 +141,9 @@ func (db *DB) commitGroup(batch []groupJob) {
 		}
 		return
 	}
+	if *x.notified {
+		db.notifier.poke() // a savepoint rolled back may have asked: a spare wake-up is harmless
+	}
 	for k, j := range batch {
 		j.done <- errs[k]
 	}

@@ -9,10 +9,16 @@ import (
 )
 
 // notifyWork wakes the workers of every process once the transaction x
-// commits (PostgreSQL NOTIFY is transactional); a no-op on SQLite, where
-// one process owns the file and wakes its workers in memory.
+// commits: it marks the transaction, and the store's notifier sends the
+// NOTIFY after the commit (see notifier). Outside a transaction it sends it
+// at once. A no-op on SQLite, where one process owns the file and wakes its
+// workers in memory.
 func notifyWork(ctx context.Context, x q) error {
 	if x.d.notify == "" {
+		return nil
+	}
+	if x.notified != nil {
+		*x.notified = true
 		return nil
 	}
 	if _, err := x.exec(ctx, x.d.notify); err != nil {

@@ -22,6 +22,9 @@ type q struct {
 	d     dialect
 	stmts *stmtCache // nil: run queries unprepared (the driver caches them)
 	tx    *sql.Tx    // nil outside a transaction
+	// notified is set by notifyWork in a transaction: the store wakes other
+	// processes once the transaction has committed.
+	notified *bool
 }
 
 func (x q) stmt(ctx context.Context, query string) *sql.Stmt {
@@ -142,7 +145,9 @@ func (db *DB) r() q { return q{querier: db.read, d: db.dialect, stmts: db.readSt
 func (db *DB) w() q { return q{querier: db.write, d: db.dialect, stmts: db.writeStmts} }
 
 // inTx returns a q running in transaction t on the writer.
-func (db *DB) inTx(t *sql.Tx) q { return q{querier: t, d: db.dialect, stmts: db.writeStmts, tx: t} }
+func (db *DB) inTx(t *sql.Tx) q {
+	return q{querier: t, d: db.dialect, stmts: db.writeStmts, tx: t, notified: new(bool)}
+}
 
 // inList is "(?, ?, …)" with n placeholders.
 func inList(n int) string {
