@@ -289,6 +289,7 @@ mkdir -p "$work/runs"
 kannel_accepted=0
 kannel_before=$(delivered)
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+started=$(date -u '+%Y-%m-%d %H:%M')
 for ((round = 1; round <= ROUNDS; round++)); do
 	for target in $TARGETS; do
 		case $target in
@@ -382,6 +383,6 @@ echo
 echo "\`wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency\` on loopback, each target $ROUNDS time(s), in turns ($TARGETS); medians."
 echo "Server: redcloud $rev, \`serve --sandbox --role all --rate-limit 0\`, SQLite (synchronous=FULL) on a fresh database."
 echo "Kannel $("$BEARERBOX" --version 2>&1 | sed -n "s/.*bearerbox version \`\([^']*\)'.*/\1/p" | head -n 1), fake SMSC + fakesmsc, console log level $KANNEL_LOG_LEVEL, no store."
-echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -n): $(nproc) CPUs ($cpu), $mem, $(uname -sr), $(go version | cut -d' ' -f3), $(wrk -v 2>&1 | head -n 1 | cut -d' ' -f1-2)."
+echo "$started–$(date -u '+%H:%M') UTC, $(uname -n): $(nproc) CPUs ($cpu), $mem, $(uname -sr), $(go version | cut -d' ' -f3), $(wrk -v 2>&1 | head -n 1 | cut -d' ' -f1-2)."
 echo "Load average (1/5/15 min) before: $load_before, after: $load_after."
 [[ -z $kannel_note ]] || echo "$kannel_note"
