@@ -8,6 +8,7 @@ import (
 // Wake-ups asked for while a NOTIFY is being sent are answered by one more
 // NOTIFY, not one each, and Close still sends the one owed.
 func TestNotifierCoalesces(t *testing.T) {
+	t.Parallel()
 	var sent atomic.Int32
 	started, release := make(chan struct{}, 8), make(chan struct{})
 	n := newNotifier(func() {
