@@ -24,9 +24,11 @@ type Pipeline struct {
 	deliverSlots chan struct{}
 	gate         *gate
 	local        *providerBuckets
-	// pending holds the ids of messages whose provider outcome is known but
-	// not yet written (the database refused the write): this process must
-	// not send them again when it claims them after their lease.
+	// pending maps the id of each message this process is sending, until
+	// its outcome is written, to a channel closed then: this process must
+	// not send it again if it claims it after its lease (the database
+	// refused the write for a while), and a receipt that overtakes the
+	// write waits for it instead of being refused and asked again.
 	pending sync.Map
 	quit    <-chan struct{} // closed when Stop begins
 

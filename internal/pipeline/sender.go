@@ -141,6 +141,12 @@ func (p *Pipeline) sendOne(ctx context.Context, m platform.Message) (throttledUp
 		return
 	}
 	route := platform.RouteOf(c, n)
+	written := make(chan struct{})
+	p.pending.Store(m.ID, written)
+	defer func() {
+		p.pending.Delete(m.ID)
+		close(written)
+	}()
 	now := p.cfg.Now()
 	var step platform.Step
 	// Checked at every attempt, right before the provider call: suspending
@@ -206,8 +212,6 @@ func (p *Pipeline) sendOne(ctx context.Context, m platform.Message) (throttledUp
 // stops; the message is then sent again after its lease, with its
 // messageId for the provider to de-duplicate (CONTRACT §6).
 func (p *Pipeline) applyOutcome(ctx context.Context, t store.Transition) {
-	p.pending.Store(t.Message.ID, true)
-	defer p.pending.Delete(t.Message.ID)
 	wait := 50 * time.Millisecond
 	for {
 		err := p.apply(ctx, t)
@@ -349,6 +353,13 @@ func (s sink) Receipt(ctx context.Context, r provider.Receipt) error {
 	var m platform.Message
 	var err error
 	if r.MessageID != "" {
+		if written, ok := p.pending.Load(r.MessageID); ok {
+			select {
+			case <-written.(chan struct{}):
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
 		m, err = p.db.GetMessageByID(ctx, r.MessageID)
 	} else {
 		m, err = p.db.GetMessageByProviderRef(ctx, r.ProviderRef)
