@@ -56,7 +56,7 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 func (s *Server) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		ri := &reqInfo{id: platform.NewID(platform.PrefixRequest)}
+		ri := &reqInfo{id: requestID()}
 		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, ri))
 		w.Header().Set(redcloud.HeaderRequestID, ri.id)
 		// Every body is JSON or YAML: no browser may sniff it into HTML.
