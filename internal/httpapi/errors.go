@@ -105,7 +105,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func writeRaw(w http.ResponseWriter, status int, body []byte) {
-	w.Header().Set("Content-Type", "application/json")
+	w.Header()[headerCType] = valueJSON
 	w.WriteHeader(status)
 	w.Write(body)
 }

@@ -86,6 +86,7 @@ type Server struct {
 	limits   *rateLimits
 	issued   *rateLimits // token issuance per API client
 	tokens   *tokenCache
+	unrouted *routeInfo
 	handler  http.Handler
 	draining atomic.Bool
 	sending  *sendingHealth
