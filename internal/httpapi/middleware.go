@@ -27,11 +27,13 @@ var (
 )
 
 // reqInfo travels in the request context so that the outer log line learns
-// what inner layers found out (route, API client).
+// what inner layers found out (route, API client), and the handler finds
+// its authenticated client.
 type reqInfo struct {
 	id          string
 	route       *routeInfo // nil until routed
 	apiClientID string
+	auth        *cachedToken // set by auth once the client may proceed
 }
 
 // routeInfo names a route for the log and counts its requests; one per
