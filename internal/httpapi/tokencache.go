@@ -28,11 +28,16 @@ type tokenCache struct {
 	nmiss atomic.Int64
 }
 
-// cachedToken is one token lookup; it is not changed once cached.
+// cachedToken is one token lookup. It is not changed once cached, but for
+// whoami, which the first whoami request of the entry fills.
 type cachedToken struct {
 	client  platform.APIClient
 	expires time.Time // the token's own expiry
 	until   time.Time // when this entry must be read again
+	// whoami is the encoded GET /api/core/whoami body of client, with the
+	// number counts read once for this entry: like the client itself, at
+	// most ttl old.
+	whoami atomic.Pointer[[]byte]
 }
 
 func newTokenCache(ttl time.Duration, max int) *tokenCache {

@@ -67,6 +67,63 @@ func TestAuthCacheRemembersUnknownTokens(t *testing.T) {
 	}
 }
 
+// TestWhoAmICountsCached: whoami reads the number counts once per cached
+// token lookup, so they are at most the cache's second old, like the rest
+// of what it shows.
+func TestWhoAmICountsCached(t *testing.T) {
+	e := newEnv(t, withAuthCache(time.Second))
+	tok := e.sandboxToken(t)
+	total := func() int {
+		t.Helper()
+		var w redcloud.WhoAmI
+		r := e.get(t, "/api/core/whoami", tok)
+		if r.status != 200 {
+			t.Fatalf("whoami: %d %s", r.status, r)
+		}
+		mustJSON(t, r.body, &w)
+		return w.AssignedNumbers.Total
+	}
+	if n := total(); n != 1 {
+		t.Fatalf("total = %d, want 1", n)
+	}
+	if err := e.db.AssignNumber(e.ctx, "num_15125550100", clientID); err != nil {
+		t.Fatal(err)
+	}
+	if n := total(); n != 1 {
+		t.Fatalf("within the cache's second: total = %d, want the cached 1", n)
+	}
+	e.clock.Advance(time.Second)
+	if n := total(); n != 2 {
+		t.Fatalf("after the cache's second: total = %d, want 2", n)
+	}
+}
+
+// TestWhoAmICountsUncached: with the cache off, whoami reads the counts on
+// every request.
+func TestWhoAmICountsUncached(t *testing.T) {
+	e := newEnv(t, withAuthCache(-1))
+	tok := e.sandboxToken(t)
+	total := func() int {
+		t.Helper()
+		var w redcloud.WhoAmI
+		r := e.get(t, "/api/core/whoami", tok)
+		if r.status != 200 {
+			t.Fatalf("whoami: %d %s", r.status, r)
+		}
+		mustJSON(t, r.body, &w)
+		return w.AssignedNumbers.Total
+	}
+	if n := total(); n != 1 {
+		t.Fatalf("total = %d, want 1", n)
+	}
+	if err := e.db.AssignNumber(e.ctx, "num_15125550100", clientID); err != nil {
+		t.Fatal(err)
+	}
+	if n := total(); n != 2 {
+		t.Fatalf("with the cache off: total = %d, want 2 at once", n)
+	}
+}
+
 // TestAuthCacheConcurrent: requests that find the same token uncached at
 // once, and then cached, all get the same answer (and the race detector
 // sees the cache's lock-free reads and writes).
