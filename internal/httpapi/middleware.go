@@ -22,8 +22,10 @@ var (
 	headerRequestID = http.CanonicalHeaderKey(redcloud.HeaderRequestID)
 	headerNosniff   = http.CanonicalHeaderKey("X-Content-Type-Options")
 	headerCType     = http.CanonicalHeaderKey("Content-Type")
+	headerReplayed  = http.CanonicalHeaderKey(redcloud.HeaderReplayed)
 	valueNosniff    = []string{"nosniff"}
 	valueJSON       = []string{"application/json"}
+	valueTrue       = []string{"true"}
 )
 
 // reqInfo travels in the request context so that the outer log line learns
@@ -43,10 +45,12 @@ type routeInfo struct {
 	requests *metrics.RouteRequests
 }
 
-// reqState is a request's reqInfo and statusWriter in one allocation.
+// reqState is a request's reqInfo, statusWriter and request id header
+// value in one allocation.
 type reqState struct {
 	info reqInfo
 	sw   statusWriter
+	id   [1]string
 }
 
 type ctxKey struct{}
@@ -85,11 +89,12 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 func (s *Server) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		st := &reqState{info: reqInfo{id: requestID()}, sw: statusWriter{ResponseWriter: w}}
+		id := requestID()
+		st := &reqState{info: reqInfo{id: id}, sw: statusWriter{ResponseWriter: w}, id: [1]string{id}}
 		ri, sw := &st.info, &st.sw
 		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, ri))
 		h := w.Header()
-		h[headerRequestID] = []string{ri.id}
+		h[headerRequestID] = st.id[:]
 		// Every body is JSON or YAML: no browser may sniff it into HTML.
 		h[headerNosniff] = valueNosniff
 		defer func() {
