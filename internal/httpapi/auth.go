@@ -1,11 +1,9 @@
 package httpapi
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/redcloud-core/redcloud"
 	"github.com/redcloud-core/redcloud/internal/platform"
@@ -14,12 +12,12 @@ import (
 // MsgInvalidToken is the documented 401 message.
 const MsgInvalidToken = "Invalid or missing bearer token"
 
-type clientKey struct{}
-
 // client returns the authenticated API client of the request.
 func client(r *http.Request) platform.APIClient {
-	c, _ := r.Context().Value(clientKey{}).(platform.APIClient)
-	return c
+	if e := info(r).auth; e != nil {
+		return e.client
+	}
+	return platform.APIClient{}
 }
 
 // auth wraps a CORE handler: bearer token → 401, capability → 403, then the
@@ -32,15 +30,13 @@ func (s *Server) auth(capability string, next http.HandlerFunc) http.HandlerFunc
 			return
 		}
 		hash, now := platform.HashSecret(token), s.now()
-		c, cached := s.tokens.get(hash, now)
-		if !cached && s.tokens.unknown(hash, now) {
+		e := s.tokens.get(hash, now)
+		if e == nil && s.tokens.unknown(hash, now) {
 			s.unauthorized(w, r, MsgInvalidToken)
 			return
 		}
-		if !cached {
-			var expires time.Time
-			var err error
-			c, expires, err = s.db.LookupToken(r.Context(), hash, now)
+		if e == nil {
+			c, expires, err := s.db.LookupToken(r.Context(), hash, now)
 			if errors.Is(err, platform.ErrNotFound) {
 				s.tokens.putUnknown(hash, now)
 				s.unauthorized(w, r, MsgInvalidToken)
@@ -50,9 +46,11 @@ func (s *Server) auth(capability string, next http.HandlerFunc) http.HandlerFunc
 				s.fail(w, r, err)
 				return
 			}
-			s.tokens.put(hash, c, expires, now)
+			e = s.tokens.entry(hash, c, expires, now)
 		}
-		info(r).apiClientID = c.ID
+		c := &e.client
+		ri := info(r)
+		ri.apiClientID = c.ID
 		switch {
 		case c.Status != redcloud.StatusActive:
 			s.unauthorized(w, r, "API client is not active")
@@ -70,7 +68,10 @@ func (s *Server) auth(capability string, next http.HandlerFunc) http.HandlerFunc
 			s.coreError(w, r, http.StatusTooManyRequests, redcloud.CodeRateLimited, "rate limit exceeded; retry after "+wait+"s", nil)
 			return
 		}
-		next(w, r.WithContext(context.WithValue(r.Context(), clientKey{}, c)))
+		// In the request's reqInfo rather than a context of its own: no
+		// second copy of the request and its context.
+		ri.auth = e
+		next(w, r)
 	}
 }
 

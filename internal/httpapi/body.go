@@ -30,10 +30,13 @@ func (s *Server) readJSON(w http.ResponseWriter, r *http.Request, allowEmpty boo
 			return nil, true
 		}
 	}
-	if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
-		s.coreError(w, r, http.StatusUnsupportedMediaType, redcloud.CodeInvalidRequest,
-			"Content-Type must be application/json", map[string]any{"field": "Content-Type"})
-		return nil, false
+	// The exact common value needs no parsing (which allocates a map).
+	if ct != "application/json" {
+		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
+			s.coreError(w, r, http.StatusUnsupportedMediaType, redcloud.CodeInvalidRequest,
+				"Content-Type must be application/json", map[string]any{"field": "Content-Type"})
+			return nil, false
+		}
 	}
 	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	if err != nil {

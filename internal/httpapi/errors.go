@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"sync"
 
 	"github.com/redcloud-core/redcloud"
 	"github.com/redcloud-core/redcloud/internal/platform"
@@ -93,19 +94,34 @@ func (s *Server) oauthError(w http.ResponseWriter, r *http.Request, status int, 
 // writeJSON encodes v without HTML escaping, as stored responses are, so a
 // stored body shows the same bytes whichever route returns it.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	err := enc.Encode(v)
-	b := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+	buf := jsonBuffers.Get().(*bytes.Buffer)
+	b, err := encodeJSON(buf, v)
 	if err != nil {
 		status, b = http.StatusInternalServerError, []byte(`{"error":{"code":"SERVER_ERROR","message":"internal server error","details":{}}}`)
 	}
 	writeRaw(w, status, b)
+	// Write has copied the bytes (net/http buffers them, bufferWriter
+	// copies); a buffer grown by a rare big body is left to the collector.
+	if buf.Cap() <= 64<<10 {
+		jsonBuffers.Put(buf)
+	}
+}
+
+// jsonBuffers are writeJSON's buffers, reused across requests.
+var jsonBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// encodeJSON encodes v into buf (reset first) as writeJSON does and
+// returns the bytes, which stay buf's.
+func encodeJSON(buf *bytes.Buffer, v any) ([]byte, error) {
+	buf.Reset()
+	enc := json.NewEncoder(buf)
+	enc.SetEscapeHTML(false)
+	err := enc.Encode(v)
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), err
 }
 
 func writeRaw(w http.ResponseWriter, status int, body []byte) {
-	w.Header().Set("Content-Type", "application/json")
+	w.Header()[headerCType] = valueJSON
 	w.WriteHeader(status)
 	w.Write(body)
 }

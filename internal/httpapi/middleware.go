@@ -3,21 +3,54 @@ package httpapi
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"runtime/debug"
 	"time"
 
 	"github.com/redcloud-core/redcloud"
+	"github.com/redcloud-core/redcloud/internal/metrics"
 	"github.com/redcloud-core/redcloud/internal/platform"
 	"github.com/redcloud-core/redcloud/internal/store"
 )
 
+// Headers every response carries, by their canonical keys. Set by
+// assigning to the map, a constant value shares one slice across requests
+// instead of allocating one each time: nothing edits a header value in
+// place, and Header.Add appends to a full slice, which copies it.
+var (
+	headerRequestID = http.CanonicalHeaderKey(redcloud.HeaderRequestID)
+	headerNosniff   = http.CanonicalHeaderKey("X-Content-Type-Options")
+	headerCType     = http.CanonicalHeaderKey("Content-Type")
+	headerReplayed  = http.CanonicalHeaderKey(redcloud.HeaderReplayed)
+	valueNosniff    = []string{"nosniff"}
+	valueJSON       = []string{"application/json"}
+	valueTrue       = []string{"true"}
+)
+
 // reqInfo travels in the request context so that the outer log line learns
-// what inner layers found out (route, API client).
+// what inner layers found out (route, API client), and the handler finds
+// its authenticated client.
 type reqInfo struct {
 	id          string
-	route       string
+	route       *routeInfo // nil until routed
 	apiClientID string
+	auth        *cachedToken // set by auth once the client may proceed
+}
+
+// routeInfo names a route for the log and counts its requests; one per
+// route, made when the routes are, so a request formats no label.
+type routeInfo struct {
+	name     string // "METHOD path", or "unrouted"
+	requests *metrics.RouteRequests
+}
+
+// reqState is a request's reqInfo, statusWriter and request id header
+// value in one allocation.
+type reqState struct {
+	info reqInfo
+	sw   statusWriter
+	id   [1]string
 }
 
 type ctxKey struct{}
@@ -56,12 +89,14 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 func (s *Server) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		ri := &reqInfo{id: platform.NewID(platform.PrefixRequest)}
+		id := requestID()
+		st := &reqState{info: reqInfo{id: id}, sw: statusWriter{ResponseWriter: w}, id: [1]string{id}}
+		ri, sw := &st.info, &st.sw
 		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, ri))
-		w.Header().Set(redcloud.HeaderRequestID, ri.id)
+		h := w.Header()
+		h[headerRequestID] = st.id[:]
 		// Every body is JSON or YAML: no browser may sniff it into HTML.
-		w.Header().Set("X-Content-Type-Options", "nosniff")
-		sw := &statusWriter{ResponseWriter: w}
+		h[headerNosniff] = valueNosniff
 		defer func() {
 			if v := recover(); v != nil {
 				if v == http.ErrAbortHandler { //nolint:errorlint // sentinel panic value
@@ -98,12 +133,15 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 
 func (s *Server) logRequest(r *http.Request, ri *reqInfo, status int, start time.Time) {
 	route := ri.route
-	if route == "" {
-		route = "unrouted"
+	if route == nil {
+		route = s.unrouted
 	}
-	s.cfg.Metrics.Request(route, status)
-	s.log.Info("request", "requestId", ri.id, "method", r.Method, "route", route, "status", status,
-		"latencyMs", float64(time.Since(start).Microseconds())/1000, "apiClientId", ri.apiClientID)
+	route.requests.Inc(status)
+	// LogAttrs: the attributes are not boxed into interfaces, as Info's
+	// key-value pairs are.
+	s.log.LogAttrs(context.Background(), slog.LevelInfo, "request", slog.String("requestId", ri.id),
+		slog.String("method", r.Method), slog.String("route", route.name), slog.Int("status", status),
+		slog.Float64("latencyMs", float64(time.Since(start).Microseconds())/1000), slog.String("apiClientId", ri.apiClientID))
 }
 
 // internalError answers 500 in the right shape and never echoes the cause.

@@ -73,6 +73,7 @@ func (s *Server) routes() http.Handler {
 	for _, p := range paths {
 		mux.Handle(p, s.byMethod(byPath[p]))
 	}
+	s.unrouted = &routeInfo{name: "unrouted", requests: s.cfg.Metrics.Route("unrouted")}
 	return s.middleware(withUnrouted(s, mux))
 }
 
@@ -80,15 +81,18 @@ func (s *Server) routes() http.Handler {
 // GET, as net/http does), 405 with Allow under any other.
 func (s *Server) byMethod(rs []route) http.HandlerFunc {
 	allow := make([]string, len(rs))
+	infos := make([]*routeInfo, len(rs))
 	for i, rt := range rs {
 		allow[i] = rt.method
+		name := rt.method + " " + rt.path
+		infos[i] = &routeInfo{name: name, requests: s.cfg.Metrics.Route(name)}
 	}
 	allowHeader := strings.Join(allow, ", ")
 	notAllowed := " is not allowed; use " + strings.Join(allow, " or ")
 	return func(w http.ResponseWriter, r *http.Request) {
-		for _, rt := range rs {
+		for i, rt := range rs {
 			if r.Method == rt.method || r.Method == http.MethodHead && rt.method == http.MethodGet {
-				info(r).route = rt.method + " " + rt.path
+				info(r).route = infos[i]
 				rt.handler(w, r)
 				return
 			}

@@ -182,7 +182,7 @@ func (s *Server) replay(w http.ResponseWriter, r *http.Request, rec platform.Ide
 		})
 		return
 	}
-	w.Header().Set(redcloud.HeaderReplayed, "true")
+	w.Header()[headerReplayed] = valueTrue
 	writeRaw(w, rec.Status, rec.Response)
 }
 

@@ -56,7 +56,9 @@ type Config struct {
 	// pipeline. Default none.
 	OnAccept func()
 	// AuthCacheTTL is how long a token lookup is reused: revocation and
-	// suspension take effect within it. Default 1s; negative disables.
+	// suspension take effect within it. Whoami's number counts are read
+	// once per cached lookup, so they too are at most this old. Default 1s;
+	// negative disables both.
 	AuthCacheTTL time.Duration
 	// OperationalOnly serves only /healthz, /readyz and /metrics (a worker
 	// process). Default false.
@@ -86,6 +88,7 @@ type Server struct {
 	limits   *rateLimits
 	issued   *rateLimits // token issuance per API client
 	tokens   *tokenCache
+	unrouted *routeInfo
 	handler  http.Handler
 	draining atomic.Bool
 	sending  *sendingHealth

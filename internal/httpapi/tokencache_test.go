@@ -2,6 +2,8 @@ package httpapi_test
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -62,5 +64,93 @@ func TestAuthCacheRemembersUnknownTokens(t *testing.T) {
 	e.clock.Advance(time.Second)
 	if r := e.get(t, "/api/core/whoami", tok); r.status != 200 {
 		t.Fatalf("after the cache's second: %d, want 200", r.status)
+	}
+}
+
+// TestWhoAmICountsCached: whoami reads the number counts once per cached
+// token lookup, so they are at most the cache's second old, like the rest
+// of what it shows.
+func TestWhoAmICountsCached(t *testing.T) {
+	e := newEnv(t, withAuthCache(time.Second))
+	tok := e.sandboxToken(t)
+	total := func() int {
+		t.Helper()
+		var w redcloud.WhoAmI
+		r := e.get(t, "/api/core/whoami", tok)
+		if r.status != 200 {
+			t.Fatalf("whoami: %d %s", r.status, r)
+		}
+		mustJSON(t, r.body, &w)
+		return w.AssignedNumbers.Total
+	}
+	if n := total(); n != 1 {
+		t.Fatalf("total = %d, want 1", n)
+	}
+	if err := e.db.AssignNumber(e.ctx, "num_15125550100", clientID); err != nil {
+		t.Fatal(err)
+	}
+	if n := total(); n != 1 {
+		t.Fatalf("within the cache's second: total = %d, want the cached 1", n)
+	}
+	e.clock.Advance(time.Second)
+	if n := total(); n != 2 {
+		t.Fatalf("after the cache's second: total = %d, want 2", n)
+	}
+}
+
+// TestWhoAmICountsUncached: with the cache off, whoami reads the counts on
+// every request.
+func TestWhoAmICountsUncached(t *testing.T) {
+	e := newEnv(t, withAuthCache(-1))
+	tok := e.sandboxToken(t)
+	total := func() int {
+		t.Helper()
+		var w redcloud.WhoAmI
+		r := e.get(t, "/api/core/whoami", tok)
+		if r.status != 200 {
+			t.Fatalf("whoami: %d %s", r.status, r)
+		}
+		mustJSON(t, r.body, &w)
+		return w.AssignedNumbers.Total
+	}
+	if n := total(); n != 1 {
+		t.Fatalf("total = %d, want 1", n)
+	}
+	if err := e.db.AssignNumber(e.ctx, "num_15125550100", clientID); err != nil {
+		t.Fatal(err)
+	}
+	if n := total(); n != 2 {
+		t.Fatalf("with the cache off: total = %d, want 2 at once", n)
+	}
+}
+
+// TestAuthCacheConcurrent: requests that find the same token uncached at
+// once, and then cached, all get the same answer (and the race detector
+// sees the cache's lock-free reads and writes).
+func TestAuthCacheConcurrent(t *testing.T) {
+	e := newEnv(t, withAuthCache(time.Second))
+	tok := e.sandboxToken(t)
+	want := e.get(t, "/api/core/whoami", tok).String()
+	e.clock.Advance(time.Second) // the entry is stale: the first requests below race to replace it
+	const workers, each = 8, 20
+	errs := make(chan string, workers*each)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for range each {
+				r, err := e.try(nil, request{method: "GET", path: "/api/core/whoami", token: tok})
+				switch {
+				case err != nil:
+					errs <- err.Error()
+				case r.status != 200 || r.String() != want:
+					errs <- fmt.Sprintf("%d %s", r.status, r)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for msg := range errs {
+		t.Errorf("concurrent whoami: %s, want 200 %s", msg, want)
 	}
 }

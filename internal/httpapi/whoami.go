@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"net/http"
 
 	"github.com/redcloud-core/redcloud"
@@ -8,7 +9,12 @@ import (
 )
 
 func (s *Server) whoami(w http.ResponseWriter, r *http.Request) {
-	c := client(r)
+	e := info(r).auth
+	if b := e.whoami.Load(); b != nil {
+		writeRaw(w, http.StatusOK, *b)
+		return
+	}
+	c := &e.client
 	counts, err := s.db.CountNumbers(r.Context(), c.ID)
 	if err != nil {
 		s.fail(w, r, err)
@@ -20,11 +26,20 @@ func (s *Server) whoami(w http.ResponseWriter, r *http.Request) {
 			caps = append(caps, capability)
 		}
 	}
-	writeJSON(w, http.StatusOK, redcloud.WhoAmI{
+	var buf bytes.Buffer
+	b, err := encodeJSON(&buf, redcloud.WhoAmI{
 		APIClientID: c.ID, APIClientName: c.Name, APIClientStatus: c.Status, Capabilities: caps,
 		AssignedNumbers:          counts,
 		InboundWebhookConfigured: c.InboundURL != nil, DeliveryWebhookConfigured: c.DeliveryURL != nil,
 	})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	// Every later whoami of this token entry answers these bytes: the
+	// client in it and the counts are then at most AuthCacheTTL old.
+	e.whoami.Store(&b)
+	writeRaw(w, http.StatusOK, b)
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {

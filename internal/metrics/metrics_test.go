@@ -68,3 +68,28 @@ func TestProviderBinds(t *testing.T) {
 		t.Errorf("after the second call:\n%s", body)
 	}
 }
+
+// TestRouteRequests: a route's counters count into the same series as
+// Request, for every status, including ones outside the usual range.
+func TestRouteRequests(t *testing.T) {
+	m := metrics.New(nil)
+	r := m.Route("GET /x")
+	for range 3 {
+		r.Inc(200)
+	}
+	r.Inc(404)
+	r.Inc(0)
+	r.Inc(999)
+	m.Request("GET /x", 200)
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	body := rec.Body.String()
+	for _, want := range []string{`redcloud_http_requests_total{route="GET /x",status="200"} 4`,
+		`redcloud_http_requests_total{route="GET /x",status="404"} 1`,
+		`redcloud_http_requests_total{route="GET /x",status="0"} 1`,
+		`redcloud_http_requests_total{route="GET /x",status="999"} 1`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("scrape lacks %s:\n%s", want, body)
+		}
+	}
+}

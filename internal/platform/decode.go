@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -93,11 +94,9 @@ func exactNames(body []byte, v any) *Error {
 	if t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
 		return nil
 	}
-	t = t.Elem()
-	names := make(map[string]bool, t.NumField())
-	for i := 0; i < t.NumField(); i++ {
-		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
-		names[name] = true
+	names := fieldNames(t.Elem())
+	if topKeysIn(body, names) {
+		return nil
 	}
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(body, &raw); err != nil {
@@ -114,6 +113,61 @@ func exactNames(body []byte, v any) *Error {
 	}
 	slices.Sort(keys)
 	return Invalid(keys[0], "unknown field "+keys[0]).With("reason", "unknown_field")
+}
+
+// fieldNamesOf caches fieldNames: every request body of a kind has the same.
+var fieldNamesOf sync.Map // reflect.Type → map[string]bool
+
+// fieldNames returns the JSON names of struct type t's fields.
+func fieldNames(t reflect.Type) map[string]bool {
+	if m, ok := fieldNamesOf.Load(t); ok {
+		return m.(map[string]bool)
+	}
+	names := make(map[string]bool, t.NumField())
+	for i := 0; i < t.NumField(); i++ {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		names[name] = true
+	}
+	fieldNamesOf.Store(t, names)
+	return names
+}
+
+// topKeysIn reports whether every top-level key of body, one JSON object
+// that encoding/json has accepted, is in names exactly as written: the
+// common case, answered without decoding the body a second time. A key
+// with an escape is not compared (false), so the caller decodes it.
+func topKeysIn(body []byte, names map[string]bool) bool {
+	depth, key := 0, false
+	for i := 0; i < len(body); i++ {
+		switch c := body[i]; c {
+		case '{', '[':
+			depth++
+			key = depth == 1 && c == '{'
+		case '}', ']':
+			depth--
+		case ',':
+			key = depth == 1
+		case '"':
+			j, escaped := i+1, false
+			for ; j < len(body) && body[j] != '"'; j++ {
+				if body[j] == '\\' {
+					escaped = true
+					j++
+				}
+			}
+			if j >= len(body) {
+				return false
+			}
+			if key {
+				if escaped || !names[string(body[i+1:j])] {
+					return false
+				}
+				key = false
+			}
+			i = j
+		}
+	}
+	return true
 }
 
 func jsonError(err error) *Error {

@@ -58,7 +58,9 @@ func NewSecret(prefix string) string {
 // stored. The inputs are 256-bit random values, so a fast hash is enough.
 func HashSecret(secret string) string {
 	sum := sha256.Sum256([]byte(secret))
-	return hex.EncodeToString(sum[:])
+	var b [2 * sha256.Size]byte // EncodeToString would allocate it too
+	hex.Encode(b[:], sum[:])
+	return string(b[:])
 }
 
 // SecretMatches reports, in constant time, whether secret hashes to hash.
