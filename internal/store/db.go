@@ -38,7 +38,6 @@ type DB struct {
 	now     func() time.Time
 	log     *slog.Logger
 	group   *grouper
-	batch   *grouper // group on SQLite; see batched
 	// notifier wakes other processes after work commits (PostgreSQL);
 	// nil on SQLite.
 	notifier *notifier
@@ -117,7 +116,7 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 	if db.dialect.notify != "" {
 		db.notifier = newNotifier(db.sendNotify)
 	}
-	db.startGroup()
+	db.startGroup(db.dialect.committers)
 	return db, nil
 }
 

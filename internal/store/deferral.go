@@ -20,7 +20,7 @@ func (db *DB) DeferDeliveries(ctx context.Context, owner string, ds []DeliveryDe
 	if len(ds) == 0 {
 		return nil
 	}
-	return db.batched(ctx, func(x q) error {
+	return db.grouped(ctx, func(x q) error {
 		for _, d := range ds {
 			if _, err := x.exec(ctx, `UPDATE deliveries SET next_attempt_at = ?, lease_owner = NULL, lease_until = NULL
 				WHERE id = ? AND lease_owner = ?`, ms(d.At), d.ID, owner); err != nil {

@@ -27,7 +27,7 @@ func (db *DB) HasDueDeliveries(ctx context.Context, now time.Time) (bool, error)
 // ClaimDeliveries leases up to limit PENDING deliveries that are due.
 func (db *DB) ClaimDeliveries(ctx context.Context, owner string, now, leaseUntil time.Time, limit int) ([]DeliveryJob, error) {
 	var out []DeliveryJob
-	err := db.batched(ctx, func(x q) error {
+	err := db.grouped(ctx, func(x q) error {
 		out = nil
 		rows, err := x.query(ctx, `UPDATE deliveries SET lease_owner = ?, lease_until = ?
 			WHERE id IN (SELECT id FROM deliveries
@@ -140,7 +140,7 @@ type Attempt struct {
 // transaction. An attempt whose lease was lost (another worker took the
 // row) is still recorded, but does not change the delivery.
 func (db *DB) RecordAttempts(ctx context.Context, as []Attempt) error {
-	return db.batched(ctx, func(x q) error {
+	return db.grouped(ctx, func(x q) error {
 		for _, a := range as {
 			var status any
 			if a.StatusCode != 0 {

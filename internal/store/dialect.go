@@ -31,11 +31,6 @@ type dialect struct {
 	// batches lock rows (the same Idempotency-Key sent to two processes) in
 	// opposite orders and deadlock: one write per transaction, many at once.
 	committers, maxGroup int
-	// batchers committers take up to maxBatch of the writes that may share
-	// a transaction on PostgreSQL (see batched); none on SQLite, whose one
-	// committer batches everything. Under 64 savepoints per transaction: a
-	// transaction with more overflows PostgreSQL's subtransaction cache.
-	batchers, maxBatch int
 	// prepare makes the store prepare each query once and reuse it (see
 	// stmtCache). SQLite needs it: modernc.org/sqlite parses an unprepared
 	// query on every call, which doubled the CPU of a token lookup. pgx
@@ -46,7 +41,7 @@ type dialect struct {
 var (
 	sqliteDialect   = dialect{name: "sqlite", goose: goose.DialectSQLite3, rebind: func(q string) string { return q }, committers: 1, maxGroup: 128, prepare: true}
 	postgresDialect = dialect{name: "postgres", goose: goose.DialectPostgres, rebind: postgresRebind,
-		skipLocked: " FOR UPDATE SKIP LOCKED", forUpdate: " FOR UPDATE", notify: "SELECT " + pgNotifyCall, notifyCall: pgNotifyCall, committers: 24, maxGroup: 1, batchers: 4, maxBatch: 48}
+		skipLocked: " FOR UPDATE SKIP LOCKED", forUpdate: " FOR UPDATE", notify: "SELECT " + pgNotifyCall, notifyCall: pgNotifyCall, committers: 24, maxGroup: 1}
 )
 
 // notifyChannel is the LISTEN/NOTIFY channel for new work.

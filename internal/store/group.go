@@ -28,28 +28,16 @@ type groupJob struct {
 }
 
 type grouper struct {
-	max     int           // writes one transaction may hold
 	jobs    chan groupJob // unbuffered: a job is either taken by a committer or not sent
 	closing chan struct{}
 	once    sync.Once
 	wg      sync.WaitGroup
 }
 
-// startGroup starts the committers: the dialect's for any write and, on
-// PostgreSQL, the batch committers for writes that may share a
-// transaction (see batched).
-func (db *DB) startGroup() {
-	d := db.dialect
-	db.group = db.newGrouper(d.committers, d.maxGroup)
-	db.batch = db.group
-	if d.batchers > 0 {
-		db.batch = db.newGrouper(d.batchers, d.maxBatch)
-	}
-}
-
-// newGrouper starts n committers of up to max writes per transaction.
-func (db *DB) newGrouper(n, max int) *grouper {
-	g := &grouper{max: max, jobs: make(chan groupJob), closing: make(chan struct{})}
+// startGroup starts n committers.
+func (db *DB) startGroup(n int) {
+	g := &grouper{jobs: make(chan groupJob), closing: make(chan struct{})}
+	db.group = g
 	for i := 0; i < n; i++ {
 		g.wg.Add(1)
 		go func() {
@@ -63,7 +51,7 @@ func (db *DB) newGrouper(n, max int) *grouper {
 				}
 				batch := []groupJob{first}
 			drain:
-				for len(batch) < g.max {
+				for len(batch) < db.dialect.maxGroup {
 					select {
 					case j := <-g.jobs:
 						batch = append(batch, j)
@@ -75,15 +63,12 @@ func (db *DB) newGrouper(n, max int) *grouper {
 			}
 		}()
 	}
-	return g
 }
 
 func (db *DB) stopGroup() {
-	for _, g := range []*grouper{db.group, db.batch} {
-		if g != nil {
-			g.once.Do(func() { close(g.closing) }) // Close may be called twice
-			g.wg.Wait()
-		}
+	if db.group != nil {
+		db.group.once.Do(func() { close(db.group.closing) }) // Close may be called twice
+		db.group.wg.Wait()
 	}
 }
 
@@ -92,27 +77,12 @@ func (db *DB) stopGroup() {
 // write may already be in a transaction, and the caller must not report
 // failure for something that committed.
 func (db *DB) grouped(ctx context.Context, fn func(q) error) error {
-	return db.group.run(ctx, fn)
-}
-
-// batched is grouped for writes that may share a transaction with many
-// others on PostgreSQL too: they lock only rows their process holds a
-// lease on (or rows nobody else writes), and wait for no row lock another
-// process's batch could hold while waiting for theirs. A commit there
-// costs a WAL flush that concurrent transactions queue for: one per
-// delivery attempt and per lifecycle transition held dispatch to about
-// 170 deliveries/s.
-func (db *DB) batched(ctx context.Context, fn func(q) error) error {
-	return db.batch.run(ctx, fn)
-}
-
-func (g *grouper) run(ctx context.Context, fn func(q) error) error {
 	j := groupJob{ctx: ctx, fn: fn, done: make(chan error, 1)}
 	select {
-	case g.jobs <- j:
+	case db.group.jobs <- j:
 	case <-ctx.Done():
 		return ctx.Err()
-	case <-g.closing:
+	case <-db.group.closing:
 		return errClosed
 	}
 	return <-j.done

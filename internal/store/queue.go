@@ -81,7 +81,7 @@ type Transition struct {
 // transition, whether it applied.
 func (db *DB) ApplyTransitions(ctx context.Context, ts []Transition) ([]bool, error) {
 	applied := make([]bool, len(ts))
-	err := db.batched(ctx, func(x q) error {
+	err := db.grouped(ctx, func(x q) error {
 		events := false
 		for i, t := range ts {
 			ok, err := applyTransition(ctx, x, t)
