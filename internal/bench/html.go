@@ -179,12 +179,12 @@ pre{background:#f6f6f6;padding:1em;overflow-x:auto;font-size:12px}
 {{with .Timeline}}<figure><h3>Throughput over time</h3>
 <svg width="540" height="175" viewBox="-50 -10 540 175" role="img" aria-label="throughput per second">
 <line class="axis" x1="0" y1="140" x2="480" y2="140"></line><line class="axis" x1="0" y1="0" x2="0" y2="140"></line>
-<text x="-4" y="4" text-anchor="end">{{.YMax}}</text><text x="0" y="158">{{.XLabel}}</text>
+<text x="4" y="-2">{{.YMax}}</text><text x="0" y="158">{{.XLabel}}</text>
 <polyline class="line" points="{{.Points}}"></polyline></svg></figure>{{end}}
 {{with .Histogram}}<figure><h3>Latency distribution</h3>
 <svg width="540" height="175" viewBox="-50 -10 540 175" role="img" aria-label="latency histogram">
 <line class="axis" x1="0" y1="140" x2="480" y2="140"></line>
-<text x="-4" y="4" text-anchor="end">{{.YMax}}</text>
+<text x="4" y="-2">{{.YMax}}</text>
 {{range .Bars}}<rect class="bar" x="{{.X}}" y="{{.Y}}" width="{{.W}}" height="{{.H}}"><title>{{.Title}}</title></rect>
 <text x="{{.X}}" y="153" font-size="9">{{.Label}}</text>{{end}}
 <text x="0" y="165">{{.XLabel}}</text></svg></figure>{{end}}

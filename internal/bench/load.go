@@ -133,6 +133,7 @@ func closedLoop(ctx context.Context, concurrency int, warmup, duration time.Dura
 	start := time.Now()
 	from := start.Add(warmup)
 	end := from.Add(duration)
+	lastSecond := max(int((duration-1)/time.Second), 0)
 	tallies := make([]tally, concurrency)
 	lasts := make([]time.Time, concurrency)
 	var wg sync.WaitGroup
@@ -158,7 +159,10 @@ func closedLoop(ctx context.Context, concurrency int, warmup, duration time.Dura
 				}
 				t.ok++
 				t.samples = append(t.samples, t1.Sub(t0))
-				t.timeline = count(t.timeline, int(t1.Sub(from)/time.Second), 1)
+				// An answer after the window's end (its request started
+				// inside) counts in the last second, not in a partial one
+				// that would draw as a drop to almost nothing.
+				t.timeline = count(t.timeline, min(int(t1.Sub(from)/time.Second), lastSecond), 1)
 			}
 		})
 	}
