@@ -67,22 +67,25 @@ func TestAuthCacheRemembersUnknownTokens(t *testing.T) {
 	}
 }
 
+// whoamiTotal is whoami's count of the numbers assigned to the client.
+func whoamiTotal(t *testing.T, e *env, tok string) int {
+	t.Helper()
+	var w redcloud.WhoAmI
+	r := e.get(t, "/api/core/whoami", tok)
+	if r.status != 200 {
+		t.Fatalf("whoami: %d %s", r.status, r)
+	}
+	mustJSON(t, r.body, &w)
+	return w.AssignedNumbers.Total
+}
+
 // TestWhoAmICountsCached: whoami reads the number counts once per cached
 // token lookup, so they are at most the cache's second old, like the rest
 // of what it shows.
 func TestWhoAmICountsCached(t *testing.T) {
 	e := newEnv(t, withAuthCache(time.Second))
 	tok := e.sandboxToken(t)
-	total := func() int {
-		t.Helper()
-		var w redcloud.WhoAmI
-		r := e.get(t, "/api/core/whoami", tok)
-		if r.status != 200 {
-			t.Fatalf("whoami: %d %s", r.status, r)
-		}
-		mustJSON(t, r.body, &w)
-		return w.AssignedNumbers.Total
-	}
+	total := func() int { t.Helper(); return whoamiTotal(t, e, tok) }
 	if n := total(); n != 1 {
 		t.Fatalf("total = %d, want 1", n)
 	}
@@ -103,16 +106,7 @@ func TestWhoAmICountsCached(t *testing.T) {
 func TestWhoAmICountsUncached(t *testing.T) {
 	e := newEnv(t, withAuthCache(-1))
 	tok := e.sandboxToken(t)
-	total := func() int {
-		t.Helper()
-		var w redcloud.WhoAmI
-		r := e.get(t, "/api/core/whoami", tok)
-		if r.status != 200 {
-			t.Fatalf("whoami: %d %s", r.status, r)
-		}
-		mustJSON(t, r.body, &w)
-		return w.AssignedNumbers.Total
-	}
+	total := func() int { t.Helper(); return whoamiTotal(t, e, tok) }
 	if n := total(); n != 1 {
 		t.Fatalf("total = %d, want 1", n)
 	}
