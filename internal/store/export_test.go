@@ -25,9 +25,9 @@ var (
 // its own (SQLite only: pgx caches them on PostgreSQL).
 func CachesStatements(db *DB) bool { return db.readStmts != nil && db.writeStmts != nil }
 
-// ListMessagesSQL is the query of a ListMessages page, for query-plan tests.
+// ListMessagesSQL is the SQLite query of a ListMessages page, for query-plan tests.
 func ListMessagesSQL(clientID string, q platform.MessageQuery) (string, []any) {
-	query, args, _ := listMessagesSQL(clientID, q)
+	query, args, _ := listMessagesSQL(clientID, q, true)
 	return query, args
 }
 

