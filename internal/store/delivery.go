@@ -18,22 +18,27 @@ type DeliveryJob struct {
 }
 
 // HasDueDeliveries reports, with a read, whether ClaimDeliveries would
-// find anything: idle polls then take no write lock.
+// find anything: idle polls then take no write lock (ORDER BY: see
+// HasDueMessages).
 func (db *DB) HasDueDeliveries(ctx context.Context, now time.Time) (bool, error) {
 	return db.exists(ctx, `SELECT 1 FROM deliveries WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= ?
-		AND (lease_until IS NULL OR lease_until < ?) LIMIT 1`, ms(now), ms(now))
+		AND (lease_until IS NULL OR lease_until < ?) ORDER BY next_attempt_at LIMIT 1`, ms(now), ms(now))
 }
 
-// ClaimDeliveries leases up to limit PENDING deliveries that are due.
+// ClaimDeliveries leases up to limit PENDING deliveries that are due. A
+// leased delivery is next due when its lease runs out (its worker died), so
+// that is its next_attempt_at: the rows in flight leave the front of the
+// due index, and a poll or claim no longer steps over every one of them
+// (1–2 ms a poll on PostgreSQL with a few hundred in flight).
 func (db *DB) ClaimDeliveries(ctx context.Context, owner string, now, leaseUntil time.Time, limit int) ([]DeliveryJob, error) {
 	var out []DeliveryJob
 	err := db.grouped(ctx, func(x q) error {
 		out = nil
-		rows, err := x.query(ctx, `UPDATE deliveries SET lease_owner = ?, lease_until = ?
+		rows, err := x.query(ctx, `UPDATE deliveries SET lease_owner = ?, lease_until = ?, next_attempt_at = ?
 			WHERE id IN (SELECT id FROM deliveries
 				WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?)
 				ORDER BY next_attempt_at LIMIT ?`+db.dialect.skipLocked+`)
-			RETURNING id, event_id, api_client_id, url, state, attempts`, owner, ms(leaseUntil), ms(now), ms(now), limit)
+			RETURNING id, event_id, api_client_id, url, state, attempts`, owner, ms(leaseUntil), ms(leaseUntil), ms(now), ms(now), limit)
 		if err != nil {
 			return fmt.Errorf("claim deliveries: %w", err)
 		}
@@ -140,6 +145,9 @@ type Attempt struct {
 // transaction. An attempt whose lease was lost (another worker took the
 // row) is still recorded, but does not change the delivery.
 func (db *DB) RecordAttempts(ctx context.Context, as []Attempt) error {
+	if db.dialect.name == "postgres" && len(as) == 1 {
+		return db.recordAttemptPostgres(ctx, as[0])
+	}
 	return db.grouped(ctx, func(x q) error {
 		for _, a := range as {
 			var status any

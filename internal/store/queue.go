@@ -10,10 +10,14 @@ import (
 )
 
 // HasDueMessages reports, with a read, whether ClaimMessages would find
-// anything: idle polls then take no write lock.
+// anything: idle polls then take no write lock. ORDER BY makes PostgreSQL
+// read the partial index messages_due: for a bare LIMIT 1 it chose a scan
+// of the whole table whenever its statistics guessed many rows due (4 ms
+// at 5,000 messages, every poll), and an index scan also marks the dead
+// entries it passes so that the next poll skips them.
 func (db *DB) HasDueMessages(ctx context.Context, now time.Time) (bool, error) {
 	return db.exists(ctx, `SELECT 1 FROM messages WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= ?
-		AND (lease_until IS NULL OR lease_until < ?) LIMIT 1`, ms(now), ms(now))
+		AND (lease_until IS NULL OR lease_until < ?) ORDER BY next_attempt_at LIMIT 1`, ms(now), ms(now))
 }
 
 func (db *DB) exists(ctx context.Context, query string, args ...any) (bool, error) {
@@ -82,6 +86,14 @@ type Transition struct {
 // transition, whether it applied.
 func (db *DB) ApplyTransitions(ctx context.Context, ts []Transition) ([]bool, error) {
 	applied := make([]bool, len(ts))
+	if db.dialect.name == "postgres" && len(ts) == 1 {
+		if !checkTransition(ts[0]) {
+			return applied, nil
+		}
+		ok, err := db.applyTransitionPostgres(ctx, ts[0])
+		applied[0] = ok
+		return applied, err
+	}
 	err := db.grouped(ctx, func(x q) error {
 		events := false
 		for i, t := range ts {
@@ -102,8 +114,7 @@ func (db *DB) ApplyTransitions(ctx context.Context, ts []Transition) ([]bool, er
 
 func applyTransition(ctx context.Context, x q, t Transition) (bool, error) {
 	m := t.Message
-	// A move the lifecycle forbids never applies, like a stale one.
-	if (platform.Step{Message: m, FromStatus: t.FromStatus, FromSequence: t.FromSequence, Event: t.Event}).Check() != nil {
+	if !checkTransition(t) {
 		return false, nil
 	}
 	// SQLite rewrites the entries of every index holding a column the SET
@@ -146,6 +157,12 @@ func applyTransition(ctx context.Context, x q, t Transition) (bool, error) {
 		}
 	}
 	return true, nil
+}
+
+// checkTransition: a move the lifecycle forbids never applies, like a
+// stale one.
+func checkTransition(t Transition) bool {
+	return (platform.Step{Message: t.Message, FromStatus: t.FromStatus, FromSequence: t.FromSequence, Event: t.Event}).Check() == nil
 }
 
 // Routing returns what routing a new event needs: the API client (URLs) and

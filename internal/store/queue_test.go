@@ -244,3 +244,40 @@ func TestDeliveryAttemptsAndReplay(t *testing.T) {
 		}
 	})
 }
+
+// A claimed delivery is not due while its lease holds — not to a poll, not
+// to another claim — and is due again, with its attempt count, once the
+// lease has run out (its worker died).
+func TestClaimedDeliveryDueAtLeaseEnd(t *testing.T) {
+	t.Parallel()
+	forEachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		queueN(t, db, 1)
+		lease := t0.Add(time.Minute)
+		jobs, err := db.ClaimDeliveries(ctx, "w1", t0, lease, 10)
+		must(t, err)
+		if len(jobs) != 1 {
+			t.Fatalf("claimed %d deliveries, want 1", len(jobs))
+		}
+		during := lease.Add(-time.Millisecond)
+		if due, err := db.HasDueDeliveries(ctx, during); err != nil || due {
+			t.Fatalf("due during the lease: %v %v", due, err)
+		}
+		if again, err := db.ClaimDeliveries(ctx, "w2", during, during.Add(time.Minute), 10); err != nil || len(again) != 0 {
+			t.Fatalf("claimed during the lease: %d %v", len(again), err)
+		}
+		ds, err := db.ListDeliveries(ctx, platform.DeliveryPending, 10)
+		must(t, err)
+		if len(ds) != 1 || ds[0].NextAttemptAt == nil || !ds[0].NextAttemptAt.Equal(lease) {
+			t.Fatalf("in flight: %+v, want next attempt at the lease's end %v", ds, lease)
+		}
+		after := lease.Add(time.Millisecond)
+		if due, err := db.HasDueDeliveries(ctx, after); err != nil || !due {
+			t.Fatalf("not due after the lease: %v %v", due, err)
+		}
+		again, err := db.ClaimDeliveries(ctx, "w2", after, after.Add(time.Minute), 10)
+		if err != nil || len(again) != 1 || again[0].ID != jobs[0].ID {
+			t.Fatalf("reclaim after the lease: %+v %v", again, err)
+		}
+	})
+}
