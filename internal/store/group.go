@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strconv"
@@ -88,9 +89,65 @@ func (db *DB) grouped(ctx context.Context, fn func(q) error) error {
 	return <-j.done
 }
 
+// commitGroup commits a batch. It first runs the jobs without savepoints:
+// nearly every write succeeds, and a savepoint per job cost the writer 14 %
+// of its CPU (two statements, and a copy of every page the job touches
+// first into the savepoint's journal). Only when a job fails is the batch
+// rolled back and run again with a savepoint per job, so that the failure
+// stays its own. A job may therefore run twice; the store's jobs set their
+// results afresh on each run (the only other effect, a local limiter's
+// Take in ClaimShaped, then counts one claim twice: a slower send, never a
+// faster one).
 func (db *DB) commitGroup(batch []groupJob) {
-	ctx := context.Background() // the jobs' own contexts only bound their statements
 	defer db.writeStmts.prepareNoted(db.dialect.rebind)
+	if len(batch) > 1 && db.commitBare(batch) {
+		return
+	}
+	db.commitSavepoints(batch)
+}
+
+// commitBare runs and commits batch in one transaction without
+// savepoints, and reports false, having rolled back, when a job failed.
+func (db *DB) commitBare(batch []groupJob) bool {
+	ctx := context.Background()
+	t, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return false // the savepoint path reports it
+	}
+	x := db.inTx(t)
+	errs := make([]error, len(batch))
+	for i, j := range batch {
+		if errs[i] = j.ctx.Err(); errs[i] != nil {
+			continue
+		}
+		if err := j.fn(x); err != nil {
+			t.Rollback()
+			return false
+		}
+	}
+	db.finish(t, x, batch, errs)
+	return true
+}
+
+// finish commits t and hands each job its outcome.
+func (db *DB) finish(t *sql.Tx, x q, batch []groupJob, errs []error) {
+	if err := t.Commit(); err != nil {
+		for k, j := range batch {
+			j.done <- firstErr(errs[k], fmt.Errorf("commit: %w: %w", ErrOutcomeUnknown, err))
+		}
+		return
+	}
+	if *x.notified {
+		db.notifier.poke() // a savepoint rolled back may have asked: a spare wake-up is harmless
+	}
+	for k, j := range batch {
+		j.done <- errs[k]
+	}
+}
+
+// commitSavepoints runs each job of batch under its own savepoint.
+func (db *DB) commitSavepoints(batch []groupJob) {
+	ctx := context.Background() // the jobs' own contexts only bound their statements
 	errs := make([]error, len(batch))
 	t, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
@@ -135,18 +192,7 @@ func (db *DB) commitGroup(batch []groupJob) {
 		batch[0].done <- errs[0]
 		return
 	}
-	if err := t.Commit(); err != nil {
-		for k, j := range batch {
-			j.done <- firstErr(errs[k], fmt.Errorf("commit: %w: %w", ErrOutcomeUnknown, err))
-		}
-		return
-	}
-	if *x.notified {
-		db.notifier.poke() // a savepoint rolled back may have asked: a spare wake-up is harmless
-	}
-	for k, j := range batch {
-		j.done <- errs[k]
-	}
+	db.finish(t, x, batch, errs)
 }
 
 func firstErr(a, b error) error {
