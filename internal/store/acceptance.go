@@ -31,14 +31,15 @@ func (db *DB) Accept(ctx context.Context, a platform.Acceptance) (rec platform.I
 		return r, true, nil
 	}
 	err = db.grouped(ctx, func(x q) error {
-		// An expired record is forgotten: the key may be used afresh.
-		if _, err := x.exec(ctx, `DELETE FROM idempotency_keys WHERE api_client_id = ? AND key = ? AND expires_at <= ?`,
-			r.APIClientID, r.Key, ms(now)); err != nil {
-			return fmt.Errorf("accept: %w", err)
-		}
+		// The key is taken, or an expired record of it replaced (the key may
+		// be used afresh), in one statement; a live record is left alone.
 		res, err := x.exec(ctx, `INSERT INTO idempotency_keys
 			(api_client_id, key, fingerprint, payload, status, response, created_at, expires_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (api_client_id, key) DO UPDATE SET fingerprint = excluded.fingerprint, payload = excluded.payload,
+				status = excluded.status, response = excluded.response, created_at = excluded.created_at,
+				expires_at = excluded.expires_at
+			WHERE idempotency_keys.expires_at <= excluded.created_at`,
 			r.APIClientID, r.Key, r.Fingerprint, r.Payload, r.Status, r.Response, ms(r.CreatedAt), ms(r.ExpiresAt))
 		if err != nil {
 			return fmt.Errorf("accept: insert idempotency key: %w", err)
