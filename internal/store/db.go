@@ -41,6 +41,9 @@ type DB struct {
 	// notifier wakes other processes after work commits (PostgreSQL);
 	// nil on SQLite.
 	notifier *notifier
+	// checkpointer copies SQLite's log into the database file; nil on
+	// PostgreSQL.
+	checkpointer *checkpointer
 	// shapingUsed caches whether any throughput limit is configured.
 	shapingUsed shapingUsed
 
@@ -137,7 +140,7 @@ func (db *DB) openSQLite(path string) error {
 	// other processes (admin commands) holding the write lock briefly.
 	pragmas := "_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=temp_store(2)"
 	base := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + pragmas
-	w, err := db.openSQLitePool(base + "&_txlock=immediate")
+	w, err := db.openSQLitePool(base + "&_txlock=immediate&_pragma=wal_autocheckpoint(10000)")
 	if err != nil {
 		return fmt.Errorf("open sqlite: %w", err)
 	}
@@ -151,7 +154,17 @@ func (db *DB) openSQLite(path string) error {
 	}
 	r.SetMaxOpenConns(4)
 	r.SetMaxIdleConns(4)
+	// Not through the probe: the checkpoints are no operation's statements.
+	c, err := sql.Open("sqlite", base)
+	if err != nil {
+		w.Close()
+		r.Close()
+		return fmt.Errorf("open sqlite: %w", err)
+	}
+	c.SetMaxOpenConns(1)
+	c.SetMaxIdleConns(1)
 	db.write, db.read, db.dialect = w, r, sqliteDialect
+	db.checkpointer = startCheckpointer(c)
 	return nil
 }
 
@@ -238,6 +251,7 @@ func (db *DB) Ready(ctx context.Context) error {
 func (db *DB) Close() error {
 	db.stopGroup()
 	db.notifier.close() // after the committers, which may still poke it
+	db.checkpointer.close()
 	db.readStmts.close()
 	db.writeStmts.close()
 	err := db.write.Close()
@@ -267,6 +281,7 @@ func (db *DB) tx(ctx context.Context, fn func(q) error) error {
 	if err := t.Commit(); err != nil {
 		return fmt.Errorf("commit: %w: %w", ErrOutcomeUnknown, err)
 	}
+	db.checkpointer.committed()
 	if *x.notified {
 		db.notifier.poke()
 	}

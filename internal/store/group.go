@@ -137,6 +137,7 @@ func (db *DB) finish(t *sql.Tx, x q, batch []groupJob, errs []error) {
 		}
 		return
 	}
+	db.checkpointer.committed()
 	if *x.notified {
 		db.notifier.poke() // a savepoint rolled back may have asked: a spare wake-up is harmless
 	}
