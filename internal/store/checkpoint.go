@@ -20,6 +20,7 @@ type checkpointer struct {
 	conn *sql.DB
 	poke chan struct{}
 	stop chan struct{}
+	once sync.Once // Close may be called twice
 	wg   sync.WaitGroup
 }
 
@@ -65,7 +66,9 @@ func (c *checkpointer) close() {
 	if c == nil {
 		return
 	}
-	close(c.stop)
-	c.wg.Wait()
-	c.conn.Close()
+	c.once.Do(func() {
+		close(c.stop)
+		c.wg.Wait()
+		c.conn.Close()
+	})
 }

@@ -40,3 +40,12 @@ func TestCheckpointerCopiesTheLog(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// Closing the store twice is harmless (tests' cleanups and shutdown paths
+// both close it).
+func TestCloseTwice(t *testing.T) {
+	t.Parallel()
+	db := openSQLiteAt(t, filepath.Join(t.TempDir(), "t.db"))
+	must(t, db.Close())
+	db.Close()
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -257,6 +258,37 @@ func TestRotateAPIClientSecretUnknownClient(t *testing.T) {
 		}
 		if !tokenValid(t, db, tokens["rc_a"]) {
 			t.Error("a failed rotation revoked tokens")
+		}
+	})
+}
+
+// Routing reads the client and the number as GetAPIClient and GetNumber
+// do, in one query, and names what is missing.
+func TestRouting(t *testing.T) {
+	t.Parallel()
+	forEachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		a, _, na, nb := twoClients(t, db)
+		url := "https://example.com/hooks"
+		u := &url
+		must(t, db.SetWebhookURLs(ctx, a.ID, &u, nil))
+		c, n, err := db.Routing(ctx, a.ID, nb.ID)
+		must(t, err)
+		wantC, err := db.GetAPIClient(ctx, a.ID)
+		must(t, err)
+		wantN, err := db.GetNumber(ctx, nb.ID)
+		must(t, err)
+		if !reflect.DeepEqual(c, wantC) || !reflect.DeepEqual(n, wantN) {
+			t.Fatalf("routing\n%+v\n%+v\nwant\n%+v\n%+v", c, n, wantC, wantN)
+		}
+		if c.DeliveryURL == nil || *c.DeliveryURL != url || n.APIClientID != "rc_b" {
+			t.Fatalf("routing read %+v, %+v", c, n)
+		}
+		if _, _, err := db.Routing(ctx, "rc_missing", na.ID); !errorsIsNotFound(err) || !strings.Contains(err.Error(), "rc_missing") {
+			t.Fatalf("missing client: %v", err)
+		}
+		if _, _, err := db.Routing(ctx, a.ID, "num_missing"); !errorsIsNotFound(err) || !strings.Contains(err.Error(), "num_missing") {
+			t.Fatalf("missing number: %v", err)
 		}
 	})
 }
