@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redcloud-core/redcloud/internal/platform"
 	"github.com/redcloud-core/redcloud/internal/store"
 	"github.com/redcloud-core/redcloud/internal/store/storetest"
 )
@@ -117,4 +118,59 @@ func TestListenWithPoolSize(t *testing.T) {
 	if l := logs.String(); strings.Contains(l, "listening for new work failed") {
 		t.Errorf("Listen failed first:\n%s", l)
 	}
+}
+
+// pausedLocal is a provider connection paused until a time (the upstream
+// throttled), with no rate of its own.
+type pausedLocal struct{ until time.Time }
+
+func (p pausedLocal) Earliest(_ platform.Message, _ int64, now time.Time) (time.Time, bool) {
+	return later(p.until, now), true
+}
+func (pausedLocal) Take(platform.Message, int64, time.Time) {}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// TestClaimShapedChainWithoutRate: behind a paused connection, a number
+// with no rate keeps its messages in order, each just after the one before
+// — not 50 ms apart, which held a backlog of 2,400 to 20 a second for two
+// minutes after one throttle (the chaos suite).
+func TestClaimShapedChainWithoutRate(t *testing.T) {
+	t.Parallel()
+	forEachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		c, _, na, _ := twoClients(t, db)
+		var ids []string
+		for i := range 100 {
+			body := fmt.Sprintf(`{"sendFrom":"num_a","to":["+1555000%04d"],"messageType":"SMS","text":"m"}`, i)
+			a := acceptance(t, c, na, fmt.Sprintf("k%d", i), t0, time.Hour, body)
+			if _, created, err := db.Accept(ctx, a); err != nil || !created {
+				t.Fatalf("accept %d: %v %v", i, created, err)
+			}
+			ids = append(ids, a.Messages[0].ID)
+		}
+		paused := t0.Add(2 * time.Second)
+		out, deferred, err := db.ClaimShaped(ctx, "w", t0, t0.Add(time.Minute), 100, store.Shaping{Local: pausedLocal{paused}})
+		must(t, err)
+		if len(out) != 0 || len(deferred) != 100 {
+			t.Fatalf("claim let %d go and deferred %d, want all 100 deferred", len(out), len(deferred))
+		}
+		until := map[string]time.Time{}
+		for _, d := range deferred {
+			until[d.Message.ID] = d.Until
+		}
+		for i, id := range ids {
+			if i > 0 && !until[id].After(until[ids[i-1]]) {
+				t.Fatalf("message %d due %v, not after message %d (%v): order lost", i, until[id], i-1, until[ids[i-1]])
+			}
+		}
+		if first, last := until[ids[0]], until[ids[99]]; first.Before(paused) || last.After(paused.Add(time.Second)) {
+			t.Fatalf("the 100 messages are due from %v to %v; want from the pause's end %v, within a second", first, last, paused)
+		}
+	})
 }
