@@ -109,8 +109,8 @@ func (g *grouper) run(ctx context.Context, j groupJob) error {
 // stays its own. A job may therefore run twice: the store's jobs set their
 // results afresh on each run, and a batch holding a job that must run once
 // (a claim that takes from a process-local limiter, groupedOnce) goes
-// straight to the savepoints. (The chaos suite caught such a claim taken
-// twice: the limiter then spaced requeued messages minutes apart.)
+// straight to the savepoints (taken twice, the limiter would hold the
+// provider's messages back for a claim that never happened).
 func (db *DB) commitGroup(batch []groupJob) {
 	defer db.writeStmts.prepareNoted(db.dialect.rebind)
 	if len(batch) > 1 && !slices.ContainsFunc(batch, func(j groupJob) bool { return j.once }) && db.commitBare(batch) {

@@ -120,9 +120,9 @@ func applyTransition(ctx context.Context, x q, t Transition) (bool, error) {
 	// SQLite rewrites the entries of every index holding a column the SET
 	// names, changed or not (measured: 6× the cost of an update naming none),
 	// so only what this step can change is named: the status when it
-	// changes, and the provider reference, schedule and estimate only when
-	// leaving QUEUED — no other message holds them (platform.advance clears
-	// them on leaving) and only a QUEUED message is sent.
+	// changes, and the provider reference, schedule and estimate only for a
+	// step from QUEUED — no other message holds them (platform.advance
+	// clears them on leaving QUEUED) and only a QUEUED message is sent.
 	set := `sequence = ?, attempts = ?, failure_code = ?, failure_message = ?, failure_provider_code = ?,
 		lease_owner = NULL, lease_until = NULL, updated_at = ?`
 	args := []any{m.Sequence, m.Attempts, m.FailureCode, m.FailureMessage, m.FailureProviderCode, ms(m.UpdatedAt)}
