@@ -24,13 +24,7 @@ func BenchmarkLifecycleWrites(b *testing.B) {
 		b.Run(d.name, func(b *testing.B) {
 			var c opCounter
 			db := c.open(b, d.dsn(b))
-			cl, numbers := benchShapingSetup(b, db, false)
-			u := "http://127.0.0.1:1/hooks"
-			uu := &u
-			if err := db.SetWebhookURLs(context.Background(), cl.ID, &uu, nil); err != nil {
-				b.Fatal(err)
-			}
-			cl.DeliveryURL = &u
+			cl, numbers := hookedClient(b, db)
 			var seq atomic.Int64
 			b.SetParallelism(32) // × GOMAXPROCS (2 here): the server's 64 connections
 			cpu0 := processCPU(b)

@@ -29,13 +29,7 @@ func BenchmarkOpCost(b *testing.B) {
 				b.Run(op.name, func(b *testing.B) {
 					var c opCounter
 					db := c.open(b, d.dsn(b))
-					cl, numbers := benchShapingSetup(b, db, false)
-					u := "http://127.0.0.1:1/hooks"
-					uu := &u
-					if err := db.SetWebhookURLs(context.Background(), cl.ID, &uu, nil); err != nil {
-						b.Fatal(err)
-					}
-					cl.DeliveryURL = &u
+					cl, numbers := hookedClient(b, db)
 					env := &opEnv{b: b, db: db, c: cl, n: numbers[0], now: time.Now().UTC().Truncate(time.Millisecond)}
 					var stmts, trips int64
 					for i := 0; b.Loop(); i++ {
@@ -58,6 +52,20 @@ func BenchmarkOpCost(b *testing.B) {
 			}
 		})
 	}
+}
+
+// hookedClient is benchShapingSetup's client and numbers, with a delivery
+// URL set so that every event gets a delivery.
+func hookedClient(b *testing.B, db *store.DB) (platform.APIClient, []platform.Number) {
+	b.Helper()
+	cl, numbers := benchShapingSetup(b, db, false)
+	u := "http://127.0.0.1:1/hooks"
+	uu := &u
+	if err := db.SetWebhookURLs(context.Background(), cl.ID, &uu, nil); err != nil {
+		b.Fatal(err)
+	}
+	cl.DeliveryURL = &u
+	return cl, numbers
 }
 
 // opEnv is what an opCostCase works with: a store with client c owning
