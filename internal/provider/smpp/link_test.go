@@ -333,12 +333,16 @@ func TestRebindBackoff(t *testing.T) {
 	})
 	e.waitBound(1)
 	// rebind drops the link and returns how long the bind took to come back.
+	// It waits for the next successful bind, not for a bound state: the
+	// drop is counted before the bind's state leaves "bound", so a state
+	// read just after it can still be the old link's (CI saw a 4 ms rebind).
 	rebind := func() time.Duration {
 		t.Helper()
-		drops := e.counter(smpp.CounterLinkDrops)
+		drops, binds := e.counter(smpp.CounterLinkDrops), e.counter(smpp.CounterBinds)
 		start := time.Now()
 		e.smsc.Drop()
 		eventually(t, 10*time.Second, func() bool { return e.counter(smpp.CounterLinkDrops) > drops }, func() string { return "drop not seen" })
+		eventually(t, 10*time.Second, func() bool { return e.counter(smpp.CounterBinds) > binds }, func() string { return "no bind after the drop" })
 		e.waitBound(1)
 		return time.Since(start)
 	}
